@@ -1,0 +1,733 @@
+//! The one config file: its schema, its defaults, where it is looked for, and what is wrong
+//! with it.
+//!
+//! `config.toml` at the top of the repository is the documented default configuration and
+//! equals [`Config::default`] (a test keeps them equal). A file is looked for in this order:
+//! `--config PATH`, `$SCANTRAIL_CONFIG`, `/etc/scantrail/config.toml`, `./config.toml`; with
+//! none, the built-in defaults apply. An unknown key or a bad value is an error that names
+//! the file, the line and the key, so an admin can fix it without reading Rust.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Everything `config.toml` can say. Every section and key has a default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub station: StationConfig,
+    pub database: DatabaseConfig,
+    pub barcodes: BarcodeConfig,
+    pub session: SessionConfig,
+    pub receive: ReceiveConfig,
+    pub pick: PickConfig,
+    #[serde(rename = "return")]
+    pub returns: ReturnConfig,
+    pub input: InputConfig,
+    pub feedback: FeedbackConfig,
+}
+
+/// This kiosk.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StationConfig {
+    /// The station's name, recorded on every movement and scan. Unset: the host name.
+    pub name: Option<String>,
+    /// Refuse item scans until an operator badge (`OP-…`) has been scanned.
+    pub require_operator: bool,
+}
+
+/// SQLite's `synchronous` level: how hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Off,
+    Normal,
+    Full,
+    Extra,
+}
+
+impl Synchronous {
+    /// The pragma's value.
+    pub fn as_pragma(self) -> &'static str {
+        match self {
+            Synchronous::Off => "OFF",
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+            Synchronous::Extra => "EXTRA",
+        }
+    }
+}
+
+/// The journal database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// The database file. Unset: `$STATE_DIRECTORY/scantrail.db` under systemd, else the
+    /// user's XDG data directory.
+    pub path: Option<PathBuf>,
+    /// `full` makes every scan durable before its outcome is shown.
+    pub synchronous: Synchronous,
+    /// How long a write waits for another process (a report, a backup) to let go.
+    pub busy_timeout_ms: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            path: None,
+            synchronous: Synchronous::Full,
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Whether unprefixed text that looks like GS1 element strings is read as GS1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gs1WithoutPrefix {
+    Auto,
+    Off,
+}
+
+/// How scanned text is told apart (SPEC §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BarcodeConfig {
+    pub command_prefix: String,
+    pub location_prefix: String,
+    pub purchase_prefix: String,
+    pub sale_prefix: String,
+    pub return_prefix: String,
+    pub operator_prefix: String,
+    pub gs1_without_prefix: Gs1WithoutPrefix,
+    /// Characters that some scanners send instead of the GS separator (ASCII 29).
+    pub extra_separators: Vec<String>,
+}
+
+impl Default for BarcodeConfig {
+    fn default() -> Self {
+        BarcodeConfig {
+            command_prefix: "CMD-".into(),
+            location_prefix: "LOC-".into(),
+            purchase_prefix: "PO-".into(),
+            sale_prefix: "SO-".into(),
+            return_prefix: "RMA-".into(),
+            operator_prefix: "OP-".into(),
+            gs1_without_prefix: Gs1WithoutPrefix::Auto,
+            extra_separators: Vec::new(),
+        }
+    }
+}
+
+/// The scan session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Seconds after which a pending lot or serial pairing is dropped with a warning.
+    pub pending_timeout_s: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            pending_timeout_s: 120,
+        }
+    }
+}
+
+/// Reject, or accept with a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RejectOrWarn {
+    Reject,
+    Warn,
+}
+
+/// Receiving dock rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiveConfig {
+    /// Put-away location until a `LOC-…` is scanned.
+    pub location: Option<String>,
+    /// Refuse receipts until a purchase order is scanned.
+    pub require_document: bool,
+    /// A product that is not on the open purchase order.
+    pub off_order: RejectOrWarn,
+    /// More than ordered.
+    pub over_receipt: RejectOrWarn,
+}
+
+impl Default for ReceiveConfig {
+    fn default() -> Self {
+        ReceiveConfig {
+            location: Some("DOCK".into()),
+            require_document: false,
+            off_order: RejectOrWarn::Reject,
+            over_receipt: RejectOrWarn::Warn,
+        }
+    }
+}
+
+/// First-expiry-first-out at pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FefoRule {
+    Warn,
+    Reject,
+    Off,
+}
+
+/// Packing station rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PickConfig {
+    /// Pick location until a `LOC-…` is scanned.
+    pub location: Option<String>,
+    pub fefo: FefoRule,
+}
+
+impl Default for PickConfig {
+    fn default() -> Self {
+        PickConfig {
+            location: Some("PACK".into()),
+            fefo: FefoRule::Warn,
+        }
+    }
+}
+
+/// Returns desk rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReturnConfig {
+    /// Where returned goods go until a `LOC-…` is scanned.
+    pub location: Option<String>,
+}
+
+impl Default for ReturnConfig {
+    fn default() -> Self {
+        ReturnConfig {
+            location: Some("RETURNS".into()),
+        }
+    }
+}
+
+/// What ends a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Terminator {
+    Enter,
+    Tab,
+    Idle,
+}
+
+/// Keyboard layouts the scanner may be set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    Us,
+    Uk,
+    De,
+    Fr,
+}
+
+/// Scanner input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    pub terminator: Terminator,
+    /// With `terminator = "idle"`: the quiet gap, in milliseconds, that ends a scan.
+    pub idle_end_ms: u32,
+    /// Longer scans are rejected whole.
+    pub max_scan_len: u32,
+    /// The keyboard layout the scanners type in.
+    pub layout: Layout,
+    /// A key that stands for the GS separator besides Ctrl+] and Alt+0029 (e.g. "F8").
+    pub gs_key: Option<String>,
+    /// Take scanners for scantrail alone, so scans never reach the console.
+    pub grab: bool,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            terminator: Terminator::Enter,
+            idle_end_ms: 50,
+            max_scan_len: 4096,
+            layout: Layout::Us,
+            gs_key: None,
+            grab: true,
+        }
+    }
+}
+
+/// How outcomes are signalled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    /// After an error, refuse every scan but `CMD-ACK` and `CMD-CANCEL`.
+    pub error_requires_ack: bool,
+    pub bell_on_ok: bool,
+    pub bell_on_warn: bool,
+    pub bell_on_error: bool,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        FeedbackConfig {
+            error_requires_ack: true,
+            bell_on_ok: false,
+            bell_on_warn: true,
+            bell_on_error: true,
+        }
+    }
+}
+
+/// What is wrong with a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {key}: {message}\n    {text}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        text: String,
+        message: String,
+    },
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    BuiltIn,
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigSource::File(p) => write!(f, "{}", p.display()),
+            ConfigSource::BuiltIn => f.write_str("built-in defaults (no config file found)"),
+        }
+    }
+}
+
+/// The process environment that config lookup depends on, passed in so tests can set it.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub scantrail_config: Option<PathBuf>,
+    pub state_directory: Option<PathBuf>,
+    pub xdg_data_home: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl Env {
+    /// Reads the variables from this process.
+    pub fn from_process() -> Env {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Env {
+            scantrail_config: var("SCANTRAIL_CONFIG"),
+            // systemd's StateDirectory= may list several, separated by ':'; the first is ours.
+            state_directory: var("STATE_DIRECTORY").and_then(|p| {
+                p.to_str()
+                    .and_then(|s| s.split(':').next())
+                    .map(PathBuf::from)
+            }),
+            xdg_data_home: var("XDG_DATA_HOME"),
+            home: var("HOME"),
+            cwd: std::env::current_dir().ok(),
+        }
+    }
+}
+
+/// The system-wide config file.
+pub const SYSTEM_CONFIG: &str = "/etc/scantrail/config.toml";
+
+impl Config {
+    /// Finds and loads the config: `explicit`, then `$SCANTRAIL_CONFIG`, then
+    /// [`SYSTEM_CONFIG`], then `./config.toml`, then the built-in defaults. A file that is
+    /// named explicitly (by flag or variable) must exist.
+    pub fn discover(
+        explicit: Option<&Path>,
+        env: &Env,
+    ) -> Result<(Config, ConfigSource), ConfigError> {
+        if let Some(path) = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| env.scantrail_config.clone())
+        {
+            return Ok((Config::load(&path)?, ConfigSource::File(path)));
+        }
+        let mut candidates = vec![PathBuf::from(SYSTEM_CONFIG)];
+        if let Some(cwd) = &env.cwd {
+            candidates.push(cwd.join("config.toml"));
+        }
+        for path in candidates {
+            if path.is_file() {
+                return Ok((Config::load(&path)?, ConfigSource::File(path)));
+            }
+        }
+        Ok((Config::default(), ConfigSource::BuiltIn))
+    }
+
+    /// Reads and checks one file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let message = e.message().trim().replace('`', "'");
+            invalid_at(text, path, offset, message)
+        })?;
+        config.check(text, path)?;
+        Ok(config)
+    }
+
+    /// Rules that the types alone do not say.
+    fn check(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let b = &self.barcodes;
+        let prefixes = [
+            ("barcodes", "command_prefix", &b.command_prefix),
+            ("barcodes", "location_prefix", &b.location_prefix),
+            ("barcodes", "purchase_prefix", &b.purchase_prefix),
+            ("barcodes", "sale_prefix", &b.sale_prefix),
+            ("barcodes", "return_prefix", &b.return_prefix),
+            ("barcodes", "operator_prefix", &b.operator_prefix),
+        ];
+        for (i, (section, key, value)) in prefixes.iter().enumerate() {
+            if value.is_empty() {
+                return Err(invalid_key(
+                    text,
+                    path,
+                    section,
+                    key,
+                    "a prefix cannot be empty".into(),
+                ));
+            }
+            if let Some((_, other, _)) = prefixes[..i]
+                .iter()
+                .find(|(_, _, v)| v.starts_with(value.as_str()) || value.starts_with(v.as_str()))
+            {
+                return Err(invalid_key(
+                    text,
+                    path,
+                    section,
+                    key,
+                    format!(
+                        "'{value}' overlaps barcodes.{other}; every prefix must tell its kind apart"
+                    ),
+                ));
+            }
+        }
+        for sep in &b.extra_separators {
+            if sep.chars().count() != 1 {
+                return Err(invalid_key(
+                    text,
+                    path,
+                    "barcodes",
+                    "extra_separators",
+                    format!("'{sep}' is not a single character"),
+                ));
+            }
+        }
+        if self.input.max_scan_len == 0 {
+            return Err(invalid_key(
+                text,
+                path,
+                "input",
+                "max_scan_len",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.input.idle_end_ms == 0 {
+            return Err(invalid_key(
+                text,
+                path,
+                "input",
+                "idle_end_ms",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.session.pending_timeout_s == 0 {
+            return Err(invalid_key(
+                text,
+                path,
+                "session",
+                "pending_timeout_s",
+                "must be at least 1".into(),
+            ));
+        }
+        if self
+            .station
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
+            return Err(invalid_key(
+                text,
+                path,
+                "station",
+                "name",
+                "a station name cannot be blank; remove the key to use the host name".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The station's name: the configured one, else the host name.
+    pub fn station_name(&self) -> String {
+        if let Some(name) = &self.station.name {
+            return name.clone();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "STATION".into())
+    }
+
+    /// The database path: `explicit` (the `--db` flag), else `database.path`, else
+    /// `$STATE_DIRECTORY/scantrail.db` (systemd), else the XDG data directory.
+    pub fn database_path(&self, explicit: Option<&Path>, env: &Env) -> PathBuf {
+        if let Some(p) = explicit {
+            return p.to_owned();
+        }
+        if let Some(p) = &self.database.path {
+            return p.clone();
+        }
+        if let Some(state) = &env.state_directory {
+            return state.join("scantrail.db");
+        }
+        let data = env
+            .xdg_data_home
+            .clone()
+            .or_else(|| env.home.as_ref().map(|h| h.join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        data.join("scantrail").join("scantrail.db")
+    }
+}
+
+/// An error at a byte offset of the text: line number, the key path and the line itself.
+fn invalid_at(text: &str, path: &Path, offset: usize, message: String) -> ConfigError {
+    let offset = offset.min(text.len());
+    let line_index = text[..offset].matches('\n').count();
+    let line_text = text.lines().nth(line_index).unwrap_or("").trim().to_owned();
+    let section = text
+        .lines()
+        .take(line_index + 1)
+        .filter_map(|l| {
+            let l = l.trim();
+            (l.starts_with('[') && l.ends_with(']'))
+                .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+        })
+        .last();
+    let key_here = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_owned())
+        .filter(|k| !k.starts_with('['));
+    let key = match (section, key_here) {
+        (Some(s), Some(k)) if !line_text.starts_with('[') => format!("{s}.{k}"),
+        (Some(s), _) => s,
+        (None, Some(k)) => k,
+        (None, None) => "(top level)".into(),
+    };
+    ConfigError::Invalid {
+        path: path.to_owned(),
+        line: line_index + 1,
+        key,
+        text: line_text,
+        message,
+    }
+}
+
+/// An error about `section.key`, placed at the line that sets it (or line 1 when the file
+/// does not set it, as for a rule that two keys break together).
+fn invalid_key(text: &str, path: &Path, section: &str, key: &str, message: String) -> ConfigError {
+    let mut in_section = false;
+    let mut offset = 0;
+    let mut found = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_section = t.trim_matches(|c| c == '[' || c == ']').trim() == section;
+        } else if in_section && t.split_once('=').map(|(k, _)| k.trim()) == Some(key) {
+            found = Some(offset);
+            break;
+        }
+        offset += line.len();
+    }
+    match found {
+        Some(at) => invalid_at(text, path, at, message),
+        None => ConfigError::Invalid {
+            path: path.to_owned(),
+            line: 1,
+            key: format!("{section}.{key}"),
+            text: String::new(),
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("test.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn shipped_config_toml_equals_the_defaults() {
+        let text = include_str!("../config.toml");
+        assert_eq!(parse(text), Ok(Config::default()));
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(parse(""), Ok(Config::default()));
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("[station]\nname = \"DOCK-1\"\n\n[receive]\nlocaton = \"A\"\n").err();
+        let err = err.unwrap_or_default();
+        assert!(
+            err.starts_with("test.toml:5: receive.locaton: unknown field 'locaton'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let err = parse("[database]\nsynchronous = \"fastest\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("test.toml:2: database.synchronous: unknown variant 'fastest'"),
+            "{err}"
+        );
+        let err = parse("[input]\nmax_scan_len = -3\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("test.toml:2: input.max_scan_len:"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_point_at_their_line() {
+        let err = parse("[barcodes]\n\nlocation_prefix = \"CMD-X\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with(
+                "test.toml:3: barcodes.location_prefix: 'CMD-X' overlaps barcodes.command_prefix"
+            ),
+            "{err}"
+        );
+        let err = parse("[input]\nmax_scan_len = 0\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("test.toml:2: input.max_scan_len: must be at least 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn broken_toml_is_reported_with_its_line() {
+        let err = parse("[station]\nname = \"unterminated\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("test.toml:2: station.name:"), "{err}");
+    }
+
+    #[test]
+    fn lookup_order() {
+        let dir = tempfile::tempdir().ok();
+        let Some(dir) = dir else { return };
+        let a = dir.path().join("a.toml");
+        let cwd_cfg = dir.path().join("config.toml");
+        std::fs::write(&a, "[station]\nname = \"FROM-A\"\n").ok();
+        std::fs::write(&cwd_cfg, "[station]\nname = \"FROM-CWD\"\n").ok();
+        let env = Env {
+            cwd: Some(dir.path().to_owned()),
+            ..Env::default()
+        };
+        let name = |r: Result<(Config, ConfigSource), ConfigError>| {
+            r.ok().and_then(|(c, _)| c.station.name)
+        };
+        assert_eq!(
+            name(Config::discover(Some(&a), &env)),
+            Some("FROM-A".into())
+        );
+        let env_var = Env {
+            scantrail_config: Some(a.clone()),
+            ..env.clone()
+        };
+        assert_eq!(
+            name(Config::discover(None, &env_var)),
+            Some("FROM-A".into())
+        );
+        if !Path::new(SYSTEM_CONFIG).exists() {
+            assert_eq!(name(Config::discover(None, &env)), Some("FROM-CWD".into()));
+            let empty = Env::default();
+            assert!(matches!(
+                Config::discover(None, &empty),
+                Ok((_, ConfigSource::BuiltIn))
+            ));
+        }
+        let missing = dir.path().join("missing.toml");
+        assert!(matches!(
+            Config::discover(Some(&missing), &env),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn database_path_follows_the_platform() {
+        let c = Config::default();
+        let systemd = Env {
+            state_directory: Some("/var/lib/scantrail".into()),
+            home: Some("/home/k".into()),
+            ..Env::default()
+        };
+        assert_eq!(
+            c.database_path(None, &systemd),
+            PathBuf::from("/var/lib/scantrail/scantrail.db")
+        );
+        let user = Env {
+            home: Some("/home/k".into()),
+            ..Env::default()
+        };
+        assert_eq!(
+            c.database_path(None, &user),
+            PathBuf::from("/home/k/.local/share/scantrail/scantrail.db")
+        );
+        let xdg = Env {
+            xdg_data_home: Some("/data".into()),
+            ..user.clone()
+        };
+        assert_eq!(
+            c.database_path(None, &xdg),
+            PathBuf::from("/data/scantrail/scantrail.db")
+        );
+        assert_eq!(
+            c.database_path(Some(Path::new("x.db")), &xdg),
+            PathBuf::from("x.db")
+        );
+    }
+}

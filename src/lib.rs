@@ -1,0 +1,12 @@
+//! scantrail: a barcode scan journal for warehouse kiosk terminals.
+//!
+//! The library holds everything the `scantrail` binary does, so that tests and benchmarks
+//! drive the very same code: `config` (the one config file), `domain` (the warehouse nouns),
+//! `barcode` (pure text → meaning), `store` (the SQLite journal and its projections; all SQL
+//! lives there) and `cli` (the command-line edge, the only place that uses `anyhow`).
+
+pub mod barcode;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod store;
