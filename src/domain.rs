@@ -120,6 +120,93 @@ text_enum!(
     }
 );
 
+/// A product's serial-number pattern, in the words of a label: `#` a digit, `@` a letter,
+/// `?` any one character, `*` any run of characters (also none); every other character
+/// stands for itself. `SN-####-####` accepts `SN-4471-0093`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialPattern(String);
+
+/// A serial pattern that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the serial pattern '{0}' is empty or too long (at most 64 characters)")]
+pub struct BadSerialPattern(pub String);
+
+impl SerialPattern {
+    /// Checks a pattern's size; every character is meaningful, so nothing else can be wrong.
+    pub fn new(pattern: &str) -> Result<SerialPattern, BadSerialPattern> {
+        if pattern.is_empty() || pattern.chars().count() > 64 {
+            return Err(BadSerialPattern(pattern.to_owned()));
+        }
+        Ok(SerialPattern(pattern.to_owned()))
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a serial fits the pattern.
+    pub fn matches(&self, serial: &str) -> bool {
+        let p: Vec<char> = self.0.chars().collect();
+        let s: Vec<char> = serial.chars().collect();
+        // Iterative wildcard match with one backtrack point for the last `*`.
+        let (mut pi, mut si) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while si < s.len() {
+            let one = |pc: char, sc: char| match pc {
+                '#' => sc.is_ascii_digit(),
+                '@' => sc.is_alphabetic(),
+                '?' => true,
+                '*' => false,
+                other => other == sc,
+            };
+            if pi < p.len() && p[pi] == '*' {
+                star = Some((pi, si));
+                pi += 1;
+            } else if pi < p.len() && one(p[pi], s[si]) {
+                pi += 1;
+                si += 1;
+            } else if let Some((sp, ss)) = star {
+                pi = sp + 1;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == '*')
+    }
+}
+
+macro_rules! local_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+    };
+}
+
+local_id!(
+    /// A product's id in this station's database (its natural key is the SKU).
+    ProductId
+);
+local_id!(
+    /// A location's id in this station's database (its natural key is the code).
+    LocationId
+);
+local_id!(
+    /// A partner's (supplier's or customer's) id in this station's database.
+    PartnerId
+);
+local_id!(
+    /// A document's id in this station's database (its natural key is the reference).
+    DocumentId
+);
+local_id!(
+    /// A lot's id in this station's database (its natural key is product + lot code).
+    LotId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +220,20 @@ mod tests {
             "in_stock".parse::<SerialStatus>(),
             Ok(SerialStatus::InStock)
         );
+    }
+
+    #[test]
+    fn serial_patterns() {
+        let p = SerialPattern::new("SN-####-####").unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.matches("SN-4471-0093"));
+        assert!(!p.matches("SN-4471-009"));
+        assert!(!p.matches("SN-4471-00934"));
+        assert!(!p.matches("SN-447A-0093"));
+        let q = SerialPattern::new("@@*-?").unwrap_or_else(|e| panic!("{e}"));
+        assert!(q.matches("AB-x"));
+        assert!(q.matches("ABcdef-x"));
+        assert!(!q.matches("A1-x"));
+        assert!(SerialPattern::new("").is_err());
     }
 
     #[test]

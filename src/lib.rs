@@ -8,5 +8,7 @@
 pub mod barcode;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod store;

@@ -2,11 +2,22 @@
 //! as text or JSON, and the exit codes of SPEC §6 (0 success, 1 the request failed, 2 usage).
 //! This is the only place that uses `anyhow`; everything below returns typed errors.
 
+use crate::config::{Config, ConfigSource, Env};
+use crate::store::Store;
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod config_cmd;
+mod db;
+mod export;
+mod import;
+mod init;
+mod lot;
+mod stock;
+mod trace;
 
 /// scantrail: barcode scans become a lot- and serial-tracked stock journal.
 #[derive(Debug, Parser)]
@@ -24,9 +35,62 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the database (or bring an existing one up to date); --demo fills a new one with
+    /// the demo catalog and a short history.
+    Init(init::InitArgs),
+    /// Load products, locations or orders from a CSV file, all or nothing.
+    Import(import::ImportArgs),
+    /// Stock on hand by product, lot and location.
+    Stock(stock::StockArgs),
+    /// A serial's history, or a lot's recall view.
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
+    /// Quarantine or release a lot.
+    #[command(subcommand)]
+    Lot(lot::LotCommand),
+    /// Write the journal or the stock as CSV or JSON, for spreadsheets and other systems.
+    Export(export::ExportArgs),
+    /// Check or copy the database.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+}
+
+/// What every command starts from: the config in force and where the database is.
+pub struct Context {
+    pub config: Config,
+    pub source: ConfigSource,
+    pub db_path: PathBuf,
+}
+
+impl Context {
+    pub fn load(cli: &Cli) -> anyhow::Result<Context> {
+        let env = Env::from_process();
+        let (config, source) = Config::discover(cli.config.as_deref(), &env)?;
+        let db_path = config.database_path(cli.db.as_deref(), &env);
+        Ok(Context {
+            config,
+            source,
+            db_path,
+        })
+    }
+
+    /// Opens the database, which must exist.
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open_existing(&self.db_path, &self.config.database)?)
+    }
+
+    /// Opens the database, creating it if need be.
+    pub fn create_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.db_path, &self.config.database)?)
+    }
+
+    /// The station name recorded on what this command writes.
+    pub fn station(&self) -> String {
+        self.config.station_name()
+    }
 }
 
 /// Parses the process arguments, runs the command and turns its result into an exit code.
@@ -41,6 +105,7 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scantrail: {e:#}");
             ExitCode::from(1)
@@ -48,9 +113,73 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Output cut short by the reader (`scantrail export … | head`) is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
+        command => {
+            let ctx = Context::load(&cli)?;
+            match command {
+                Command::Init(args) => init::run(&ctx, args),
+                Command::Import(args) => import::run(&ctx, args),
+                Command::Stock(args) => stock::run(&ctx, args),
+                Command::Trace(cmd) => trace::run(&ctx, cmd),
+                Command::Lot(cmd) => lot::run(&ctx, cmd),
+                Command::Export(args) => export::run(&ctx, args),
+                Command::Db(cmd) => db::run(&ctx, cmd),
+                Command::Config(_) => unreachable_config(),
+            }
+        }
     }
+}
+
+fn unreachable_config() -> anyhow::Result<ExitCode> {
+    anyhow::bail!("internal: config command dispatched twice")
+}
+
+/// Writes one JSON document and a newline to stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value).context("cannot write JSON")?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// A text table with aligned columns, the last column right-aligned (quantities).
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| -> String {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
 }

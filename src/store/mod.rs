@@ -1,2 +1,205 @@
 //! The SQLite journal store: opening the database, migrations, the catalog, the append-only
 //! movement journal with its projections, and the reports. All SQL of scantrail lives here.
+//!
+//! A [`Store`] owns one connection. Every connection gets the same pragmas (WAL, foreign
+//! keys, busy timeout, the configured `synchronous`); they are not part of the migrations
+//! because SQLite keeps most of them per connection. Writes run in IMMEDIATE transactions so
+//! a writer never fails half-way for a lock it could have waited for. The database itself
+//! refuses what must never happen (a changed journal row, a duplicate serial, negative
+//! stock): see `migrations/001_initial.sql`.
+
+mod backup;
+mod catalog;
+mod journal;
+mod migrations;
+mod reports;
+mod verify;
+
+pub use catalog::{
+    DocumentInfo, DocumentLineInfo, ImportSummary, LocationInfo, LocationRow, LotInfo, OrderRow,
+    ProductInfo, ProductRow,
+};
+pub use journal::{Committed, Group, LotSpec, MovementRecord, NewMovement, Refusal, ScanRecord};
+pub use migrations::SCHEMA_VERSION;
+pub use reports::{
+    ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace, StockFilter, StockRow,
+};
+pub use verify::Difference;
+
+use crate::config::DatabaseConfig;
+use crate::domain::{DocumentId, LocationId, LotId, PartnerId, ProductId};
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What can go wrong with the database, in words for the person who has to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the folder {path} for the database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database {path} has schema version {found}, newer than this scantrail knows \
+         ({known}); it was written by a newer scantrail. Install that version, or open a copy \
+         made before the upgrade"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("there is no database at {0}; create one with `scantrail init`")]
+    Missing(PathBuf),
+    #[error(
+        "the database is busy: another program holds it longer than busy_timeout_ms; try again"
+    )]
+    Busy,
+    #[error("the disk is full: nothing was written; free some space and try again")]
+    DiskFull,
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Import(String),
+    #[error("{0}")]
+    Io(String),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            _ => match Refusal::from_sqlite(&e) {
+                Some(r) => StoreError::Refused(r),
+                None => StoreError::Sqlite(e),
+            },
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The journal database of one station.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it (and its folder) if need be, and brings its
+    /// schema up to date.
+    pub fn open(path: &Path, config: &DatabaseConfig) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Store::setup(conn, path, config)
+    }
+
+    /// Opens an existing database; a missing file is an error that says how to create one.
+    pub fn open_existing(path: &Path, config: &DatabaseConfig) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_owned()));
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Store::setup(conn, path, config)
+    }
+
+    fn setup(mut conn: Connection, path: &Path, config: &DatabaseConfig) -> Result<Store> {
+        apply_pragmas(&conn, config).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        migrations::migrate(&mut conn, path)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+/// Per-connection settings: WAL (readers never block the writer), foreign keys, how long to
+/// wait for a lock, and how hard to wait for the disk.
+fn apply_pragmas(conn: &Connection, config: &DatabaseConfig) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_millis(u64::from(config.busy_timeout_ms)))?;
+    // journal_mode answers with a row; read it rather than execute it.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
+        config.synchronous.as_pragma()
+    ))?;
+    Ok(())
+}
+
+macro_rules! sql_id {
+    ($($name:ident),+) => {$(
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.0))
+            }
+        }
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                i64::column_result(value).map($name)
+            }
+        }
+    )+};
+}
+sql_id!(ProductId, LocationId, PartnerId, DocumentId, LotId);
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the store's own tests: a fresh database in a temporary folder.
+    use super::*;
+
+    pub fn fresh() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let store = Store::open(&dir.path().join("t.db"), &DatabaseConfig::default())
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        (dir, store)
+    }
+}

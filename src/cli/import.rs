@@ -1,0 +1,87 @@
+//! `scantrail import products|locations|orders FILE.csv`: all or nothing; every error names
+//! the file and the line. A progress bar is drawn on a terminal for large files.
+
+use super::Context;
+use crate::import::{file_label, read_locations, read_orders, read_products};
+use crate::store::ImportSummary;
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub what: ImportKind,
+    /// The CSV file (header row required, UTF-8).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportKind {
+    /// sku,name,tracking,barcodes[,serial_pattern]
+    Products,
+    /// code,name[,parent]
+    Locations,
+    /// ref,kind,partner,sku,qty
+    Orders,
+}
+
+/// Rows above which a progress bar is worth drawing.
+const PROGRESS_FROM: usize = 5_000;
+
+pub fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let label = file_label(&args.file);
+    let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {label}"))?;
+    let input = std::io::BufReader::new(file);
+    let mut store = ctx.create_store()?;
+    let with_bar = |n: usize| {
+        if n >= PROGRESS_FROM && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(n as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows, {eta} left")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message(format!("importing {label}"));
+            bar
+        } else {
+            ProgressBar::hidden()
+        }
+    };
+    let (noun, summary): (&str, ImportSummary) = match args.what {
+        ImportKind::Products => {
+            let rows = read_products(&label, input)?;
+            let bar = with_bar(rows.len());
+            let s = store
+                .import_products(&rows, &mut |n| bar.inc(n))
+                .with_context(|| format!("{label}: nothing was imported"))?;
+            bar.finish_and_clear();
+            ("products", s)
+        }
+        ImportKind::Locations => {
+            let rows = read_locations(&label, input)?;
+            let bar = with_bar(rows.len());
+            let s = store
+                .import_locations(&rows, &mut |n| bar.inc(n))
+                .with_context(|| format!("{label}: nothing was imported"))?;
+            bar.finish_and_clear();
+            ("locations", s)
+        }
+        ImportKind::Orders => {
+            let rows = read_orders(&label, input, &ctx.config.barcodes)?;
+            let bar = with_bar(rows.len());
+            let s = store
+                .import_orders(&rows, &mut |n| bar.inc(n))
+                .with_context(|| format!("{label}: nothing was imported"))?;
+            bar.finish_and_clear();
+            ("orders", s)
+        }
+    };
+    println!(
+        "imported {label}: {} {noun} added, {} updated",
+        summary.added, summary.updated
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,110 @@
+//! `scantrail trace serial|lot`: the warranty question (where has this unit been?) and the
+//! recall question (who got this lot, and what is still on hand where?).
+
+use super::{Context, print_json};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// A serial's product, lot, status, location and full history.
+    Serial {
+        serial: String,
+        /// The product, when the same serial exists for several.
+        #[arg(long, value_name = "SKU")]
+        product: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A lot's recall view: received, on hand by location, shipped and returned per order.
+    Lot {
+        lot: String,
+        #[arg(long, value_name = "SKU")]
+        product: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    match cmd {
+        TraceCommand::Serial {
+            serial,
+            product,
+            json,
+        } => {
+            let t = store.trace_serial(serial, product.as_deref())?;
+            if *json {
+                print_json(&t)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("{}  {}  {}", t.serial, t.product.sku, t.product.name);
+            let now = match (&t.status, &t.location, t.history.last()) {
+                (Some(crate::domain::SerialStatus::InStock), Some(loc), _) => {
+                    format!("IN STOCK at {loc}")
+                }
+                (Some(crate::domain::SerialStatus::Shipped), _, Some(last)) => format!(
+                    "SHIPPED to {} on {}{}",
+                    last.partner.as_deref().unwrap_or("?"),
+                    &last.at[..10.min(last.at.len())],
+                    last.document
+                        .as_deref()
+                        .map(|d| format!(" with {d}"))
+                        .unwrap_or_default()
+                ),
+                _ => "not in stock (its receipt was undone or it was written off)".into(),
+            };
+            println!("now      {now}");
+            println!("lot      {}", t.lot.as_deref().unwrap_or("—"));
+            for (i, e) in t.history.iter().enumerate() {
+                println!(
+                    "{}{}  {:<9} {} → {}{}  {}{}",
+                    if i == 0 { "history  " } else { "         " },
+                    e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                    e.kind.as_str(),
+                    e.from.as_deref().unwrap_or("—"),
+                    e.to.as_deref().unwrap_or("—"),
+                    e.document
+                        .as_deref()
+                        .map(|d| format!(" {d}"))
+                        .unwrap_or_default(),
+                    e.station,
+                    e.operator
+                        .as_deref()
+                        .map(|o| format!(" {o}"))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        TraceCommand::Lot { lot, product, json } => {
+            let t = store.trace_lot(lot, product)?;
+            if *json {
+                print_json(&t)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("lot {}  {}  {}", t.lot, t.product.sku, t.product.name);
+            println!("expiry    {}", t.expiry.as_deref().unwrap_or("—"));
+            println!("status    {}", t.status);
+            println!("received  {}", t.received);
+            let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
+            println!("on hand   {on_hand}");
+            for o in &t.on_hand {
+                println!("          {:>8}  at {}", o.qty, o.location);
+            }
+            for (title, lines) in [("shipped", &t.shipped), ("returned", &t.returned)] {
+                let total: i64 = lines.iter().map(|l| l.qty).sum();
+                println!("{title:<9} {total}");
+                for l in lines.iter() {
+                    println!(
+                        "          {:>8}  {} {}",
+                        l.qty,
+                        l.document.as_deref().unwrap_or("(no document)"),
+                        l.partner.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,109 @@
+//! Numbered, append-only schema migrations. `PRAGMA user_version` holds the version of the
+//! schema in the file; each migration runs once, in its own IMMEDIATE transaction with the
+//! version bump, so a crash leaves the database at one version or the next. A database newer
+//! than this binary is refused rather than guessed at. Migrations are never edited or removed
+//! once released: a change is a new file.
+
+use super::{Result, StoreError};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// The migrations, in order: `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`], or refuses a newer one.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now > index as i64 {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+    use crate::store::Store;
+
+    #[test]
+    fn empty_database_migrates_and_reopening_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("m.db");
+        let store =
+            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
+        let tables = |s: &Store| -> Vec<String> {
+            let mut st = s
+                .conn
+                .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table','trigger','index') ORDER BY name")
+                .unwrap_or_else(|e| panic!("{e}"));
+            st.query_map([], |r| r.get(0))
+                .unwrap_or_else(|e| panic!("{e}"))
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let before = tables(&store);
+        assert!(before.iter().any(|t| t == "movements"));
+        assert!(before.iter().any(|t| t == "movements_append_only_update"));
+        drop(store);
+        let again =
+            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.schema_version().ok(), Some(SCHEMA_VERSION));
+        assert_eq!(tables(&again), before);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_with_a_message_that_says_so() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("new.db");
+        {
+            let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let err = Store::open(&path, &DatabaseConfig::default()).err();
+        let msg = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
+            "{msg}"
+        );
+        assert!(msg.contains("newer scantrail"), "{msg}");
+    }
+
+    #[test]
+    fn pragmas_are_set_on_every_connection() {
+        let (_dir, store) = crate::store::testing::fresh();
+        let get = |p: &str| -> String {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {p}"), [], |r| {
+                    r.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default()
+        };
+        assert_eq!(get("journal_mode"), "Text(\"wal\")");
+        assert_eq!(get("foreign_keys"), "Integer(1)");
+        assert_eq!(get("synchronous"), "Integer(2)"); // FULL
+        assert_eq!(get("busy_timeout"), "Integer(5000)");
+    }
+}
