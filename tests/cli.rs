@@ -1,0 +1,386 @@
+//! The command-line contract of SPEC §6, run through the real binary: JSON shapes, exit codes
+//! (0 ok, 1 the request failed, 2 usage), and imports that write all or nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn scantrail(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scantrail"))
+        .arg("--db")
+        .arg(db)
+        // A fixed config so no file of the machine running the tests is picked up.
+        .arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
+        .args(args)
+        .output()
+        .expect("run scantrail")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn demo_db(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("demo.db");
+    ok(&scantrail(&db, &["init", "--demo"]));
+    db
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+#[test]
+fn trace_serial_json_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &["trace", "serial", "SN-4471-0093", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        keys(&v),
+        ["history", "location", "lot", "product", "serial", "status"]
+    );
+    assert_eq!(keys(&v["product"]), ["name", "sku"]);
+    assert_eq!(v["product"]["sku"], "LAP-X1");
+    assert_eq!(v["status"], "shipped");
+    assert_eq!(v["location"], Value::Null);
+    let history = v["history"].as_array().unwrap();
+    assert_eq!(history.len(), 3);
+    for event in history {
+        assert_eq!(
+            keys(event),
+            [
+                "at", "document", "from", "kind", "operator", "partner", "station", "to"
+            ]
+        );
+    }
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["receive", "transfer", "ship"]);
+    assert_eq!(history[0]["from"], "Acme Supplies");
+    assert_eq!(history[0]["document"], "PO-1042");
+    assert_eq!(history[2]["to"], "Northwind Clinic");
+    assert_eq!(history[2]["document"], "SO-7781");
+}
+
+#[test]
+fn trace_lot_json_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &[
+            "trace",
+            "lot",
+            "L2026-118",
+            "--product",
+            "ASP-500",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(
+        keys(&v),
+        [
+            "expiry", "lot", "on_hand", "product", "received", "returned", "shipped", "status"
+        ]
+    );
+    assert_eq!(v["expiry"], "2027-01-31");
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["received"], 12);
+    assert_eq!(
+        v["on_hand"],
+        serde_json::json!([{"location": "B-02", "qty": 12}])
+    );
+    assert_eq!(v["shipped"], serde_json::json!([]));
+}
+
+#[test]
+fn stock_json_shape_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let v: Value = serde_json::from_str(&ok(&scantrail(&db, &["stock", "--json"]))).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        assert_eq!(keys(row), ["location", "lot", "qty", "sku"]);
+    }
+    // A location includes what is below it: A holds A-01-3.
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &["stock", "--location", "A", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"sku": "LAP-X1", "lot": null, "location": "A-01-3", "qty": 2}])
+    );
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &[
+            "stock",
+            "--product",
+            "ASP-500",
+            "--lot",
+            "L2026-131",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"sku": "ASP-500", "lot": "L2026-131", "location": "B-02", "qty": 12}])
+    );
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let unknown = scantrail(&db, &["trace", "serial", "NO-SUCH"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no serial 'NO-SUCH' has ever been scanned")
+    );
+    assert_eq!(scantrail(&db, &["stock", "--bogus"]).status.code(), Some(2));
+    let missing = scantrail(&dir.path().join("none.db"), &["stock"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("scantrail init"));
+    assert!(!dir.path().join("none.db").exists());
+    ok(&scantrail(&db, &["db", "verify"]));
+}
+
+#[test]
+fn broken_csv_imports_nothing_and_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    ok(&scantrail(&db, &["init"]));
+    let csv = dir.path().join("products.csv");
+
+    // A syntax error on line 3: line 2 must not be imported either.
+    std::fs::write(
+        &csv,
+        "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\nBAD-1,Bad,batch,ALIAS-2\n",
+    )
+    .unwrap();
+    let out = scantrail(&db, &["import", "products", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("products.csv line 3: tracking: 'batch' is not a tracking mode"),
+        "{err}"
+    );
+
+    // A conflict only the database sees (a barcode given twice), on line 3.
+    std::fs::write(
+        &csv,
+        "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\nGOOD-2,Good too,none,ALIAS-1\n",
+    )
+    .unwrap();
+    let out = scantrail(&db, &["import", "products", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3: barcode 'ALIAS-1' is already given to SKU 'GOOD-1' on line 2"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    let products: i64 = raw
+        .query_row("SELECT count(*) FROM products", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(products, 0);
+
+    // Orders naming an unknown SKU on line 3 import nothing.
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\n",
+    )
+    .unwrap();
+    ok(&scantrail(
+        &db,
+        &["import", "products", csv.to_str().unwrap()],
+    ));
+    std::fs::write(
+        &orders,
+        "ref,kind,partner,sku,qty\nPO-1,purchase,Acme,GOOD-1,3\nPO-2,purchase,Acme,NOPE,1\n",
+    )
+    .unwrap();
+    let out = scantrail(&db, &["import", "orders", orders.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 3: SKU 'NOPE' is not in the catalog")
+    );
+    let documents: i64 = raw
+        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(documents, 0);
+}
+
+#[test]
+fn locations_with_forward_parents_and_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    ok(&scantrail(&db, &["init"]));
+    let csv = dir.path().join("locations.csv");
+    std::fs::write(&csv, "code,name,parent\nA-01,Rack,A\nA,Aisle,\n").unwrap();
+    ok(&scantrail(
+        &db,
+        &["import", "locations", csv.to_str().unwrap()],
+    ));
+    std::fs::write(&csv, "code,name,parent\nX,X,Y\nY,Y,X\n").unwrap();
+    let out = scantrail(&db, &["import", "locations", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2: location 'X' is its own ancestor")
+    );
+}
+
+#[test]
+fn quarantine_is_shown_in_the_recall_view_and_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    ok(&scantrail(
+        &db,
+        &[
+            "lot",
+            "quarantine",
+            "L2026-118",
+            "--product",
+            "ASP-500",
+            "--reason",
+            "supplier recall",
+        ],
+    ));
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &[
+            "trace",
+            "lot",
+            "L2026-118",
+            "--product",
+            "ASP-500",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(v["status"], "quarantined");
+    ok(&scantrail(
+        &db,
+        &[
+            "lot",
+            "release",
+            "L2026-118",
+            "--product",
+            "ASP-500",
+            "--reason",
+            "cleared by QA",
+        ],
+    ));
+    let v: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &[
+            "trace",
+            "lot",
+            "L2026-118",
+            "--product",
+            "ASP-500",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(v["status"], "active");
+    let out = scantrail(
+        &db,
+        &[
+            "lot",
+            "quarantine",
+            "L9",
+            "--product",
+            "ASP-500",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SKU 'ASP-500' has no lot 'L9'"));
+}
+
+#[test]
+fn exports_and_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let csv = ok(&scantrail(&db, &["export", "movements"]));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "id,group,at,station,operator,kind,document,sku,lot,serial,qty,from,to,partner,reverses"
+        )
+    );
+    assert_eq!(lines.count(), 13);
+    let json: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &["export", "movements", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(13));
+    let stock: Value = serde_json::from_str(&ok(&scantrail(
+        &db,
+        &["export", "stock", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(stock.as_array().map(Vec::len), Some(4));
+    let copy = dir.path().join("copy.db");
+    ok(&scantrail(&db, &["db", "backup", copy.to_str().unwrap()]));
+    ok(&scantrail(&copy, &["db", "verify"]));
+    assert_eq!(
+        ok(&scantrail(&copy, &["stock", "--json"])),
+        ok(&scantrail(&db, &["stock", "--json"]))
+    );
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(
+        &cfg,
+        "[station]\nname = \"DOCK-1\"\n\n[pick]\nfefo = \"sometimes\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scantrail"))
+        .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:5: pick.fefo: unknown variant 'sometimes'"),
+        "{err}"
+    );
+}
