@@ -8,5 +8,7 @@
 //! the data; `classify` puts it together in SPEC §3's order, asking the store only through a
 //! read-only trait.
 
+pub mod aim;
+pub mod classify;
 pub mod gs1;
 pub mod gtin;

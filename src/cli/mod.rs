@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod config_cmd;
+pub mod decode;
 
 /// scantrail: barcode scans become a lot- and serial-tracked stock journal.
 #[derive(Debug, Parser)]
@@ -27,6 +28,8 @@ pub enum Command {
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Say what scans mean, without recording anything.
+    Decode(decode::DecodeArgs),
 }
 
 /// Parses the process arguments, runs the command and turns its result into an exit code.
@@ -52,5 +55,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
+        // The store's ScanLookup goes here once it exists; without it nothing is "known".
+        Command::Decode(args) => decode::run(&cli, args, &crate::barcode::classify::NoStore),
     }
 }

@@ -25,8 +25,8 @@ fn bad(what: &str) -> Gs1Error {
     Gs1Error::DigitalLink(what.to_owned())
 }
 
-/// Reads a GS1 Digital Link URI into a message.
-pub fn parse(uri: &str) -> Result<Gs1Message, Gs1Error> {
+/// The path segments and the query of a web address.
+fn parts(uri: &str) -> Result<(Vec<&str>, &str), Gs1Error> {
     let after_scheme = uri
         .find("://")
         .filter(|_| is_web_address(uri))
@@ -42,7 +42,18 @@ pub fn parse(uri: &str) -> Result<Gs1Message, Gs1Error> {
         .map(|i| &host_and_path[i + 1..])
         .ok_or_else(|| bad("the address has no path with a GS1 key such as /01/<GTIN>"))?;
     let path = path.strip_suffix('/').unwrap_or(path);
-    let segments: Vec<&str> = path.split('/').collect();
+    Ok((path.split('/').collect(), query))
+}
+
+/// Whether `text` is a web address whose path ends in a GS1 key and its qualifiers, i.e. is
+/// meant as a GS1 Digital Link (its values may still be wrong).
+pub fn is_digital_link(text: &str) -> bool {
+    is_web_address(text) && parts(text).is_ok_and(|(segments, _)| key_position(&segments).is_some())
+}
+
+/// Reads a GS1 Digital Link URI into a message.
+pub fn parse(uri: &str) -> Result<Gs1Message, Gs1Error> {
+    let (segments, query) = parts(uri)?;
     let start = key_position(&segments)
         .ok_or_else(|| bad("the path holds no GS1 key such as /01/<GTIN>"))?;
 
