@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod config_cmd;
 mod db;
+pub mod decode;
 mod export;
 mod import;
 mod init;
@@ -56,6 +57,8 @@ pub enum Command {
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Say what scans mean, without recording anything.
+    Decode(decode::DecodeArgs),
 }
 
 /// What every command starts from: the config in force and where the database is.
@@ -125,6 +128,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
+        // The store's ScanLookup goes here once it exists; without it nothing is "known".
+        Command::Decode(args) => decode::run(&cli, args, &crate::barcode::classify::NoStore),
         command => {
             let ctx = Context::load(&cli)?;
             match command {
@@ -135,7 +140,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Lot(cmd) => lot::run(&ctx, cmd),
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
-                Command::Config(_) => unreachable_config(),
+                Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }
     }

@@ -1,0 +1,404 @@
+//! What one scan means, in the order of SPEC §3: command, GS1, location, document, operator
+//! badge, known product barcode, known serial, GTIN, and plain text.
+//!
+//! A [`Classifier`] is built once from `[barcodes]` in `config.toml` (prefixes, whether
+//! unprefixed GS1 is recognised, extra separator characters). It strips an AIM symbology
+//! identifier first: a GS1 identifier (`]C1 ]e0 ]d2 ]Q3 ]J1`) makes the rest GS1 element
+//! strings, any other is dropped and the rest is classified as if scanned without it. GS1
+//! also comes as a Digital Link URI, as the bracketed form `(01)…(10)…` (typed by a person)
+//! and, in `auto` mode, as unprefixed element strings starting with `01` + a valid GTIN. The
+//! store is only asked through the read-only [`ScanLookup`] trait, which the store
+//! implements and tests fake in memory; [`NoStore`] answers "not known" to everything.
+//!
+//! Classification reports what the scan is and what the store knows about it; it never
+//! decides whether the scan is welcome: an unknown location or a closed document is still
+//! a `Location` or a `Document`, and the session turns that into the kiosk's error.
+
+use super::aim::Symbology;
+use super::gs1::{Gs1Error, Gs1Message, digital_link};
+use super::gtin::{Gtin, normalize_barcode};
+use crate::config::{BarcodeConfig, Gs1WithoutPrefix};
+use crate::domain::{DocumentKind, DocumentStatus, SerialStatus, Tracking};
+use std::borrow::Cow;
+
+/// A station command barcode (`CMD-…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Receive,
+    Transfer,
+    Pick,
+    Return,
+    Lookup,
+    Done,
+    Cancel,
+    Undo,
+    /// `CMD-QTY-<n>`: the next line's quantity, 1…99999.
+    Quantity(u32),
+    Ack,
+    Logout,
+}
+
+impl Command {
+    /// Reads the part after the command prefix (`RECEIVE`, `QTY-12`, …).
+    pub fn parse(word: &str) -> Result<Command, CommandError> {
+        Ok(match word {
+            "RECEIVE" => Command::Receive,
+            "TRANSFER" => Command::Transfer,
+            "PICK" => Command::Pick,
+            "RETURN" => Command::Return,
+            "LOOKUP" => Command::Lookup,
+            "DONE" => Command::Done,
+            "CANCEL" => Command::Cancel,
+            "UNDO" => Command::Undo,
+            "ACK" => Command::Ack,
+            "LOGOUT" => Command::Logout,
+            _ => {
+                let Some(n) = word.strip_prefix("QTY-") else {
+                    return Err(CommandError::Unknown);
+                };
+                match n.parse::<u32>() {
+                    Ok(q @ 1..=99_999) if n.bytes().all(|b| b.is_ascii_digit()) => {
+                        Command::Quantity(q)
+                    }
+                    _ => return Err(CommandError::Quantity),
+                }
+            }
+        })
+    }
+
+    /// The word after the prefix, as printed on the barcode.
+    pub fn word(self) -> String {
+        match self {
+            Command::Receive => "RECEIVE".into(),
+            Command::Transfer => "TRANSFER".into(),
+            Command::Pick => "PICK".into(),
+            Command::Return => "RETURN".into(),
+            Command::Lookup => "LOOKUP".into(),
+            Command::Done => "DONE".into(),
+            Command::Cancel => "CANCEL".into(),
+            Command::Undo => "UNDO".into(),
+            Command::Quantity(n) => format!("QTY-{n}"),
+            Command::Ack => "ACK".into(),
+            Command::Logout => "LOGOUT".into(),
+        }
+    }
+}
+
+/// Why a `CMD-…` barcode is not a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("unknown command")]
+    Unknown,
+    #[error("a quantity command needs a whole number from 1 to 99999")]
+    Quantity,
+}
+
+/// A product that a barcode belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductMatch {
+    pub sku: String,
+    pub name: String,
+    pub tracking: Tracking,
+    /// Units that one scan of this barcode stands for (a case barcode: 12); at least 1.
+    pub units: u32,
+}
+
+/// One unit that carries a scanned serial (the same serial text may exist for two products).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownSerial {
+    pub sku: String,
+    pub status: SerialStatus,
+    /// Where the unit is while in stock.
+    pub location: Option<String>,
+}
+
+/// A location the store knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownLocation {
+    pub code: String,
+    pub name: String,
+}
+
+/// A document the store knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDocument {
+    pub reference: String,
+    pub kind: DocumentKind,
+    pub status: DocumentStatus,
+}
+
+/// The store could not answer (the database is unreadable); the scan cannot be classified.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the journal could not be read: {0}")]
+pub struct LookupError(pub String);
+
+/// The read-only questions classification asks the store. Implementations never write.
+pub trait ScanLookup {
+    /// The product with this barcode. `barcode` is normalised with
+    /// [`normalize_barcode`]: a GTIN arrives as its GTIN-14, any other text as scanned.
+    fn product_by_barcode(&self, barcode: &str) -> Result<Option<ProductMatch>, LookupError>;
+    /// Every unit whose serial is exactly `serial`.
+    fn serials(&self, serial: &str) -> Result<Vec<KnownSerial>, LookupError>;
+    /// The location with this code (the text after the location prefix).
+    fn location(&self, code: &str) -> Result<Option<KnownLocation>, LookupError>;
+    /// The document with this reference (the whole text, prefix included).
+    fn document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError>;
+}
+
+/// The lookup for when there is no database: nothing is known.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoStore;
+
+impl ScanLookup for NoStore {
+    fn product_by_barcode(&self, _: &str) -> Result<Option<ProductMatch>, LookupError> {
+        Ok(None)
+    }
+    fn serials(&self, _: &str) -> Result<Vec<KnownSerial>, LookupError> {
+        Ok(Vec::new())
+    }
+    fn location(&self, _: &str) -> Result<Option<KnownLocation>, LookupError> {
+        Ok(None)
+    }
+    fn document(&self, _: &str) -> Result<Option<KnownDocument>, LookupError> {
+        Ok(None)
+    }
+}
+
+/// What a scan means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Classified {
+    /// A station command (`CMD-DONE`, `CMD-QTY-12`, …).
+    Command(Command),
+    /// Starts with the command prefix but is no command; `text` is the whole scan data.
+    BadCommand { text: String, error: CommandError },
+    /// Valid GS1 data (AIM GS1 identifier, Digital Link, the bracketed form `(01)…`, or
+    /// unprefixed element strings in `auto` mode), with the product of its AI (01) if the store knows that GTIN.
+    Gs1 {
+        message: Gs1Message,
+        product: Option<ProductMatch>,
+    },
+    /// Data that is GS1 by its symbology identifier, is a Digital Link or is in the
+    /// bracketed form, but is not valid.
+    InvalidGs1 { error: Gs1Error },
+    /// `LOC-…`: `code` is the text after the prefix; `known` is the store's record, if any.
+    Location {
+        code: String,
+        known: Option<KnownLocation>,
+    },
+    /// `PO-…`, `SO-…` or `RMA-…`: the whole text is the reference; `kind` comes from the
+    /// prefix; `known` is the store's record (with its open/closed status), if any.
+    Document {
+        reference: String,
+        kind: DocumentKind,
+        known: Option<KnownDocument>,
+    },
+    /// `OP-…`: `code` is the operator code after the prefix.
+    Operator { code: String },
+    /// A known product barcode. `barcode` is the normalised text that matched (a GTIN-14
+    /// for GTINs), `gtin` set when it is a GTIN.
+    Product {
+        barcode: String,
+        gtin: Option<Gtin>,
+        product: ProductMatch,
+    },
+    /// A serial the store knows (one entry per product carrying it). The session uses it
+    /// only where its mode allows a serial on its own; elsewhere it is text.
+    Serial {
+        serial: String,
+        units: Vec<KnownSerial>,
+    },
+    /// A valid GTIN (8, 12, 13 or 14 digits, or UPC-E) that is no known product barcode.
+    Gtin { gtin: Gtin, text: String },
+    /// Anything else: a lot or serial when the session expects one, else "unknown barcode".
+    /// `gs1_error` explains why text that began like GS1 (`01` + a valid GTIN-14) was not
+    /// read as GS1.
+    Text {
+        text: String,
+        gs1_error: Option<Gs1Error>,
+    },
+}
+
+impl Classified {
+    /// The kind's one word, as `scantrail decode` prints it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Classified::Command(_) | Classified::BadCommand { .. } => "command",
+            Classified::Gs1 { .. } | Classified::InvalidGs1 { .. } => "gs1",
+            Classified::Location { .. } => "location",
+            Classified::Document { .. } => "document",
+            Classified::Operator { .. } => "operator",
+            Classified::Product { .. } => "product",
+            Classified::Serial { .. } => "serial",
+            Classified::Gtin { .. } => "gtin",
+            Classified::Text { .. } => "text",
+        }
+    }
+}
+
+/// Classifies scans by the rules of one `[barcodes]` config section.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    config: BarcodeConfig,
+    separators: Vec<char>,
+}
+
+impl Classifier {
+    pub fn new(config: &BarcodeConfig) -> Classifier {
+        Classifier {
+            config: config.clone(),
+            separators: config
+                .extra_separators
+                .iter()
+                .filter_map(|s| s.chars().next())
+                .collect(),
+        }
+    }
+
+    /// What `scan` means; `scan` is the text between two terminators, with GS as `\x1d`.
+    pub fn classify(&self, scan: &str, store: &dyn ScanLookup) -> Result<Classified, LookupError> {
+        let (symbology, data) = Symbology::split(scan);
+        if symbology.is_some_and(Symbology::is_gs1) {
+            return match Gs1Message::parse_element_string(data, &self.separators) {
+                Ok(message) => self.gs1(message, store),
+                Err(error) => Ok(Classified::InvalidGs1 { error }),
+            };
+        }
+        let c = &self.config;
+        if let Some(word) = data.strip_prefix(c.command_prefix.as_str()) {
+            return Ok(match Command::parse(word) {
+                Ok(command) => Classified::Command(command),
+                Err(error) => Classified::BadCommand {
+                    text: data.to_owned(),
+                    error,
+                },
+            });
+        }
+        if digital_link::is_digital_link(data) {
+            return match digital_link::parse(data) {
+                Ok(message) => self.gs1(message, store),
+                Err(error) => Ok(Classified::InvalidGs1 { error }),
+            };
+        }
+        if starts_with_bracketed_ai(data) {
+            return match Gs1Message::parse_bracketed(data) {
+                Ok(message) => self.gs1(message, store),
+                Err(error) => Ok(Classified::InvalidGs1 { error }),
+            };
+        }
+        let mut gs1_error = None;
+        if c.gs1_without_prefix == Gs1WithoutPrefix::Auto && starts_with_gtin_ai(data) {
+            match Gs1Message::parse_element_string(data, &self.separators) {
+                Ok(message) => return self.gs1(message, store),
+                Err(error) => gs1_error = Some(error),
+            }
+        }
+        if let Some(code) = data.strip_prefix(c.location_prefix.as_str()) {
+            return Ok(Classified::Location {
+                code: code.to_owned(),
+                known: store.location(code)?,
+            });
+        }
+        let document_kind = [
+            (&c.purchase_prefix, DocumentKind::Purchase),
+            (&c.sale_prefix, DocumentKind::Sale),
+            (&c.return_prefix, DocumentKind::Return),
+        ]
+        .into_iter()
+        .find(|(prefix, _)| data.starts_with(prefix.as_str()))
+        .map(|(_, kind)| kind);
+        if let Some(kind) = document_kind {
+            return Ok(Classified::Document {
+                reference: data.to_owned(),
+                kind,
+                known: store.document(data)?,
+            });
+        }
+        if let Some(code) = data.strip_prefix(c.operator_prefix.as_str()) {
+            return Ok(Classified::Operator {
+                code: code.to_owned(),
+            });
+        }
+        let gtin = gtin_of(data, symbology);
+        let barcode = match gtin {
+            Some(g) => g.as_gtin14(),
+            None => normalize_barcode(data),
+        };
+        if let Some(product) = store.product_by_barcode(&barcode)? {
+            return Ok(Classified::Product {
+                barcode,
+                gtin,
+                product,
+            });
+        }
+        let units = store.serials(data)?;
+        if !units.is_empty() {
+            return Ok(Classified::Serial {
+                serial: data.to_owned(),
+                units,
+            });
+        }
+        Ok(match gtin {
+            Some(gtin) => Classified::Gtin {
+                gtin,
+                text: data.to_owned(),
+            },
+            None => Classified::Text {
+                text: data.to_owned(),
+                gs1_error,
+            },
+        })
+    }
+
+    fn gs1(&self, message: Gs1Message, store: &dyn ScanLookup) -> Result<Classified, LookupError> {
+        let product = match message.gtin() {
+            Some(gtin) => store.product_by_barcode(&gtin.as_gtin14())?,
+            None => None,
+        };
+        Ok(Classified::Gs1 { message, product })
+    }
+}
+
+/// `(` two to four digits `)`: the bracketed human-readable form someone typed.
+fn starts_with_bracketed_ai(data: &str) -> bool {
+    data.strip_prefix('(')
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(ai, _)| {
+            (2..=4).contains(&ai.len()) && ai.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// `01` followed by a GTIN-14 with a valid check digit: the start that makes unprefixed
+/// text a GS1 candidate in `auto` mode.
+fn starts_with_gtin_ai(data: &str) -> bool {
+    data.strip_prefix("01")
+        .and_then(|rest| rest.get(..14))
+        .is_some_and(|g| Gtin::parse(g).is_ok())
+}
+
+/// The GTIN an all-digit scan stands for: GTIN-8/12/13/14 by check digit, and an 8-digit
+/// UPC-E expanded (first when the scanner said `]E0`, else when it is no valid GTIN-8).
+fn gtin_of(data: &str, symbology: Option<Symbology>) -> Option<Gtin> {
+    let upc_e_first = data.len() == 8 && symbology.is_some_and(Symbology::is_e0);
+    if let Some(g) = upc_e_first.then(|| Gtin::from_upc_e(data).ok()).flatten() {
+        return Some(g);
+    }
+    Gtin::parse(data).ok().or_else(|| {
+        (data.len() == 8)
+            .then(|| Gtin::from_upc_e(data).ok())
+            .flatten()
+    })
+}
+
+/// Turns the ways a person types the GS separator into the character itself: `<GS>` and
+/// the four characters `\x1d` (as in replay files and `scantrail decode` arguments).
+pub fn expand_typed_separators(text: &str) -> Cow<'_, str> {
+    if text.contains("<GS>") || text.contains("\\x1d") || text.contains("\\x1D") {
+        Cow::Owned(
+            text.replace("<GS>", "\x1d")
+                .replace("\\x1d", "\x1d")
+                .replace("\\x1D", "\x1d"),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}

@@ -1,0 +1,225 @@
+//! `scantrail decode TEXT… [--json]`: what each scan means, with no side effects.
+//!
+//! Each TEXT (or, with none, each non-empty line of standard input) is one scan; `<GS>` and
+//! `\x1d` written out stand for the GS separator. The scan is classified exactly as the
+//! kiosk would (same `[barcodes]` config, same order), against a read-only [`ScanLookup`]:
+//! the store when a database is open, [`NoStore`](crate::barcode::classify::NoStore)
+//! otherwise, so `product` and `serial` only occur with a database. `--json` prints one
+//! JSON object per scan, one per line (SPEC §6 shape); the exit code is 1 when any scan is
+//! invalid (bad GS1 data, unknown command).
+
+use super::Cli;
+use crate::barcode::aim::Symbology;
+use crate::barcode::classify::{Classified, Classifier, ScanLookup, expand_typed_separators};
+use crate::config::{Config, Env};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// Scans to decode; with none, one scan per line is read from standard input.
+    /// Write the GS separator as <GS> or \x1d.
+    #[arg(value_name = "TEXT")]
+    pub texts: Vec<String>,
+    /// One JSON object per scan, one per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One element of a GS1 message in the JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ElementJson {
+    pub ai: String,
+    pub value: String,
+    pub title: String,
+}
+
+/// The GS1 part of the JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gs1Json {
+    pub hri: String,
+    pub elements: Vec<ElementJson>,
+}
+
+/// What `decode --json` prints for one scan (SPEC §6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decoded {
+    pub input: String,
+    pub kind: &'static str,
+    pub symbology: Option<String>,
+    pub gtin: Option<String>,
+    pub gs1: Option<Gs1Json>,
+    pub error: Option<String>,
+}
+
+/// Classifies one scan and says what it means.
+pub fn decode_one(
+    classifier: &Classifier,
+    lookup: &dyn ScanLookup,
+    input: &str,
+) -> anyhow::Result<(Decoded, Classified)> {
+    let scan = expand_typed_separators(input);
+    let classified = classifier.classify(&scan, lookup)?;
+    let symbology = Symbology::split(&scan).0;
+    let (gtin, gs1, error) = match &classified {
+        Classified::Gs1 { message, .. } => (
+            message.gtin().map(|g| g.as_gtin14()),
+            Some(Gs1Json {
+                hri: message.hri(),
+                elements: message
+                    .elements()
+                    .iter()
+                    .map(|e| ElementJson {
+                        ai: e.ai().to_owned(),
+                        value: e.value().to_owned(),
+                        title: e.title().to_owned(),
+                    })
+                    .collect(),
+            }),
+            None,
+        ),
+        Classified::InvalidGs1 { error } => (None, None, Some(error.to_string())),
+        Classified::BadCommand { text, error } => (None, None, Some(format!("{text}: {error}"))),
+        Classified::Product { gtin, .. } => (gtin.map(|g| g.as_gtin14()), None, None),
+        Classified::Gtin { gtin, .. } => (Some(gtin.as_gtin14()), None, None),
+        _ => (None, None, None),
+    };
+    let decoded = Decoded {
+        input: scan.into_owned(),
+        kind: classified.kind(),
+        symbology: symbology.map(|s| s.to_string()),
+        gtin,
+        gs1,
+        error,
+    };
+    Ok((decoded, classified))
+}
+
+/// The human-readable account of one decoded scan.
+pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) -> String {
+    let mut lines = vec![format!(
+        "scan:      {}",
+        decoded.input.replace('\x1d', "<GS>")
+    )];
+    let kind = match classified {
+        Classified::Command(c) => format!("command {}", c.word()),
+        Classified::Location { code, known } => match known {
+            Some(l) => format!("location {code} ({})", l.name),
+            None => format!("location {code}"),
+        },
+        Classified::Document {
+            reference,
+            kind,
+            known,
+        } => match known {
+            Some(d) => format!("document {reference} ({kind}, {})", d.status),
+            None => format!("document {reference} ({kind})"),
+        },
+        Classified::Operator { code } => format!("operator {code}"),
+        Classified::Product { product, .. } => format!(
+            "product {} {} ({} per scan, tracking {})",
+            product.sku, product.name, product.units, product.tracking
+        ),
+        Classified::Serial { serial, units } => {
+            let where_: Vec<String> = units
+                .iter()
+                .map(|u| match &u.location {
+                    Some(l) => format!("{} {} at {l}", u.sku, u.status),
+                    None => format!("{} {}", u.sku, u.status),
+                })
+                .collect();
+            format!("serial {serial}: {}", where_.join("; "))
+        }
+        Classified::Gs1 {
+            product: Some(p), ..
+        } => format!("gs1, product {} {}", p.sku, p.name),
+        other => other.kind().to_owned(),
+    };
+    lines.push(format!("kind:      {kind}"));
+    if let Some(s) = Symbology::split(&decoded.input).0 {
+        lines.push(format!("symbology: {s} ({})", s.name()));
+    }
+    if let Some(g) = &decoded.gtin {
+        lines.push(format!("gtin:      {g}"));
+    }
+    if let Classified::Gs1 { message, .. } = classified {
+        lines.push(format!("hri:       {}", message.hri()));
+        for e in message.elements() {
+            let date = message
+                .date(e.ai(), today)
+                .map(|d| format!("  = {d}"))
+                .unwrap_or_default();
+            let ai = format!("({})", e.ai());
+            lines.push(format!("  {ai:<6} {:<24} {}{date}", e.title(), e.value()));
+        }
+        for m in message.measures() {
+            lines.push(format!("  {}: {}", m.title, m.amount));
+        }
+    }
+    if let Classified::Text {
+        gs1_error: Some(e), ..
+    } = classified
+    {
+        lines.push(format!("note:      not read as GS1 because {e}"));
+    }
+    if let Some(e) = &decoded.error {
+        lines.push(format!("error:     {e}"));
+    }
+    lines.join("\n")
+}
+
+/// Decodes every input, writes the results, and says whether all were valid.
+pub fn decode_all(
+    inputs: impl Iterator<Item = std::io::Result<String>>,
+    classifier: &Classifier,
+    lookup: &dyn ScanLookup,
+    json: bool,
+    today: NaiveDate,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let mut all_valid = true;
+    let mut first = true;
+    for input in inputs {
+        let input = input?;
+        let (decoded, classified) = decode_one(classifier, lookup, &input)?;
+        all_valid &= decoded.error.is_none();
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&decoded)?)?;
+        } else {
+            if !first {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", describe(&decoded, &classified, today))?;
+        }
+        first = false;
+    }
+    Ok(all_valid)
+}
+
+/// Runs `scantrail decode` with the given store lookup.
+pub fn run(cli: &Cli, args: &DecodeArgs, lookup: &dyn ScanLookup) -> anyhow::Result<ExitCode> {
+    let (config, _) = Config::discover(cli.config.as_deref(), &Env::from_process())?;
+    let classifier = Classifier::new(&config.barcodes);
+    let today = chrono::Local::now().date_naive();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let all_valid = if args.texts.is_empty() {
+        let scans = std::io::stdin()
+            .lock()
+            .lines()
+            .map(|l| l.map(|l| l.trim_end_matches('\r').to_owned()))
+            .filter(|l| l.as_ref().map_or(true, |l| !l.is_empty()));
+        decode_all(scans, &classifier, lookup, args.json, today, &mut out)?
+    } else {
+        let scans = args.texts.iter().cloned().map(Ok);
+        decode_all(scans, &classifier, lookup, args.json, today, &mut out)?
+    };
+    out.flush()?;
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
