@@ -8,7 +8,9 @@
 pub mod barcode;
 pub mod cli;
 pub mod config;
+pub mod core;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod session;
 pub mod store;

@@ -17,6 +17,7 @@ mod export;
 mod import;
 mod init;
 mod lot;
+mod replay;
 mod stock;
 mod trace;
 
@@ -54,6 +55,8 @@ pub enum Command {
     /// Check or copy the database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Feed a file of scans through the kiosk's own scan session, headless.
+    Replay(replay::ReplayArgs),
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -128,8 +131,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
-        // The store's ScanLookup goes here once it exists; without it nothing is "known".
-        Command::Decode(args) => decode::run(&cli, args, &crate::barcode::classify::NoStore),
+        // With --db the store answers which products and serials are known; without it,
+        // nothing is, and no database is created or needed.
+        Command::Decode(args) => match &cli.db {
+            Some(_) => {
+                let ctx = Context::load(&cli)?;
+                decode::run(&cli, args, &ctx.open_store()?)
+            }
+            None => decode::run(&cli, args, &crate::barcode::classify::NoStore),
+        },
         command => {
             let ctx = Context::load(&cli)?;
             match command {
@@ -140,6 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Lot(cmd) => lot::run(&ctx, cmd),
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
+                Command::Replay(args) => replay::run(&ctx, args),
                 Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }

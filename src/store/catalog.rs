@@ -444,6 +444,15 @@ impl Store {
             .optional()?)
     }
 
+    /// The partner (supplier or customer) with this name.
+    pub fn partner_by_name(&self, name: &str) -> Result<Option<PartnerId>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM partners WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The lines of a document, in order.
     pub fn document_lines(&self, document: DocumentId) -> Result<Vec<DocumentLineInfo>> {
         let mut st = self.conn.prepare_cached(

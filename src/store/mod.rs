@@ -14,6 +14,7 @@ mod journal;
 mod migrations;
 mod reports;
 mod verify;
+mod world;
 
 pub use catalog::{
     DocumentInfo, DocumentLineInfo, ImportSummary, LocationInfo, LocationRow, LotInfo, OrderRow,

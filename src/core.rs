@@ -1,0 +1,470 @@
+//! The core: one scan from text to a durable record. `classify → session → store → settle`,
+//! on one thread that owns the database connection. The kiosk, the headless runner and
+//! `scantrail replay` all drive this same [`Core`], so every behaviour of the kiosk can be
+//! tested headless.
+//!
+//! The core resolves the session's natural keys (SKU, location code, partner, document
+//! reference) into the store's ids, writes the scan-log row and the movements in one
+//! transaction, and only then settles the session: the outcome a person sees is the one
+//! that is on disk. Timers are kept here as deadlines and fired before the next scan (and by
+//! [`Core::tick`]), so a replay with a simulated clock fires them exactly as a kiosk would.
+
+use crate::barcode::classify::{Classifier, expand_typed_separators};
+use crate::config::Config;
+use crate::domain::Outcome;
+use crate::session::world::{DocumentFacts, World};
+use crate::session::{
+    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, TimerId,
+};
+use crate::store::{
+    Committed, Group, LotSpec, LotTrace, NewMovement, ScanRecord, SerialTrace, StockFilter,
+    StockRow, Store, StoreError,
+};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What a lookup scan shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LookupView {
+    Serial(SerialTrace),
+    Lot(LotTrace),
+    /// Stock of a location (and below it) or of a product.
+    Stock {
+        title: String,
+        rows: Vec<StockRow>,
+    },
+    Document(DocumentFacts),
+}
+
+/// The result of one scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanReport {
+    /// The scan as typed.
+    pub scan: String,
+    pub feedback: Feedback,
+    /// The movements recorded (empty for an error, a lookup or a command).
+    pub movements: Vec<MovementDraft>,
+    pub view: Option<LookupView>,
+    /// Pending pairings dropped by their timers before this scan.
+    pub notices: Vec<Feedback>,
+}
+
+/// The core of one station.
+pub struct Core {
+    store: Store,
+    classifier: Classifier,
+    session: Session,
+    station: String,
+    timers: Vec<(DateTime<Utc>, TimerId)>,
+    max_scan_len: usize,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("station", &self.station)
+            .finish()
+    }
+}
+
+impl Core {
+    /// A core on `store` with the rules of `config`, starting in receive mode.
+    pub fn new(store: Store, config: &Config, station: String) -> Core {
+        Core {
+            store,
+            classifier: Classifier::new(&config.barcodes),
+            session: Session::new(Rules::new(config), Mode::Receive),
+            station,
+            timers: Vec::new(),
+            max_scan_len: config.input.max_scan_len as usize,
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn station(&self) -> &str {
+        &self.station
+    }
+
+    /// When the next timer runs out, if one is set.
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        self.timers.iter().map(|(at, _)| *at).min()
+    }
+
+    /// Fires every timer due at `now`; returns what they did.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Feedback> {
+        let (due, later): (Vec<_>, Vec<_>) = self.timers.drain(..).partition(|(at, _)| *at <= now);
+        self.timers = later;
+        due.into_iter()
+            .filter_map(|(_, id)| self.session.timeout(id))
+            .collect()
+    }
+
+    /// One scan, from its text to its durable record. `raw` is the scan as typed; `<GS>` and
+    /// a written-out `\x1d` stand for the GS separator.
+    pub fn scan(&mut self, now: DateTime<Utc>, raw: &str, device: Option<&str>) -> ScanReport {
+        let notices = self.tick(now);
+        let text = expand_typed_separators(raw).into_owned();
+        if text.chars().count() > self.max_scan_len {
+            let feedback = Feedback {
+                outcome: Outcome::Error,
+                headline: "TOO LONG".into(),
+                message: format!(
+                    "This scan has {} characters, more than the {} allowed: it was not read. Scan again",
+                    text.chars().count(),
+                    self.max_scan_len
+                ),
+            };
+            let short: String = text.chars().take(64).collect();
+            return self.log_only(now, &format!("{short}…"), device, feedback, notices);
+        }
+        let meaning = match self.classifier.classify(&text, &self.store) {
+            Ok(m) => m,
+            Err(e) => {
+                let feedback = Feedback {
+                    outcome: Outcome::Error,
+                    headline: "ERROR".into(),
+                    message: format!("{e}. Scan again, and call a supervisor if it goes on"),
+                };
+                return self.log_only(now, &text, device, feedback, notices);
+            }
+        };
+        let scan = Scan {
+            raw: text.clone(),
+            device: device.map(str::to_owned),
+            meaning,
+        };
+        let proposal = self.session.handle(now, &scan, &self.store);
+        let mut feedback = proposal.feedback.clone();
+        let view = match &proposal.lookup {
+            Some(request) => match self.answer(request) {
+                Ok((view, message, outcome)) => {
+                    feedback.message = message;
+                    feedback.outcome = outcome;
+                    view
+                }
+                Err(e) => {
+                    feedback.message = format!("{e}");
+                    feedback.outcome = Outcome::Warn;
+                    None
+                }
+            },
+            None => None,
+        };
+        let settlement = match self.resolve(&proposal.movements, proposal.close_document.as_deref())
+        {
+            Ok((movements, close_document)) => {
+                let group = Group {
+                    id: Uuid::now_v7(),
+                    at: now,
+                    station: self.station.clone(),
+                    operator: self.session.state().operator.clone(),
+                    scan: ScanRecord {
+                        raw: text.clone(),
+                        device: device.map(str::to_owned),
+                        outcome: feedback.outcome,
+                        message: feedback.message.clone(),
+                    },
+                    movements,
+                    close_document,
+                };
+                match self.store.commit(&group) {
+                    Ok(Committed::Recorded { movements }) => Settlement::Recorded {
+                        movement_ids: movements,
+                    },
+                    Ok(Committed::Refused(refusal)) => Settlement::Refused {
+                        reason: refusal.to_string(),
+                    },
+                    Err(e) => Settlement::Failed {
+                        reason: failed_reason(&e),
+                    },
+                }
+            }
+            Err(reason) => {
+                // The session named something the store does not have: log it as an error.
+                let record = Feedback {
+                    outcome: Outcome::Error,
+                    headline: "NOT RECORDED".into(),
+                    message: format!("{reason}. Nothing was recorded"),
+                };
+                match self.write_log(now, &text, device, &record) {
+                    Ok(()) => Settlement::Refused { reason },
+                    Err(e) => Settlement::Failed {
+                        reason: failed_reason(&e),
+                    },
+                }
+            }
+        };
+        let recorded = matches!(settlement, Settlement::Recorded { .. });
+        let settled = self.session.settle(settlement);
+        if let Some(timer) = settled.timer {
+            let after = chrono::Duration::from_std(timer.after).unwrap_or(chrono::Duration::MAX);
+            self.timers.push((now + after, timer.id));
+        }
+        let feedback = if recorded { feedback } else { settled.feedback };
+        ScanReport {
+            scan: text,
+            feedback,
+            movements: if recorded {
+                proposal.movements
+            } else {
+                Vec::new()
+            },
+            view: if recorded { view } else { None },
+            notices,
+        }
+    }
+
+    /// Logs a scan that never reached the session (too long, unreadable database).
+    fn log_only(
+        &mut self,
+        now: DateTime<Utc>,
+        text: &str,
+        device: Option<&str>,
+        feedback: Feedback,
+        notices: Vec<Feedback>,
+    ) -> ScanReport {
+        let feedback = match self.write_log(now, text, device, &feedback) {
+            Ok(()) => feedback,
+            Err(e) => Feedback {
+                message: format!(
+                    "{} (and it could not be logged: {})",
+                    feedback.message,
+                    failed_reason(&e)
+                ),
+                ..feedback
+            },
+        };
+        ScanReport {
+            scan: text.to_owned(),
+            feedback,
+            movements: Vec::new(),
+            view: None,
+            notices,
+        }
+    }
+
+    fn write_log(
+        &mut self,
+        now: DateTime<Utc>,
+        text: &str,
+        device: Option<&str>,
+        feedback: &Feedback,
+    ) -> Result<(), StoreError> {
+        let group = Group {
+            id: Uuid::now_v7(),
+            at: now,
+            station: self.station.clone(),
+            operator: self.session.state().operator.clone(),
+            scan: ScanRecord {
+                raw: text.to_owned(),
+                device: device.map(str::to_owned),
+                outcome: feedback.outcome,
+                message: feedback.message.clone(),
+            },
+            movements: Vec::new(),
+            close_document: None,
+        };
+        self.store.commit(&group).map(|_| ())
+    }
+
+    /// Natural keys → store ids.
+    fn resolve(
+        &self,
+        drafts: &[MovementDraft],
+        close: Option<&str>,
+    ) -> Result<(Vec<NewMovement>, Option<crate::domain::DocumentId>), String> {
+        let store = &self.store;
+        let err = |e: StoreError| e.to_string();
+        let location =
+            |code: &Option<String>| -> Result<Option<crate::domain::LocationId>, String> {
+                match code {
+                    Some(c) => Ok(Some(
+                        store
+                            .location_by_code(c)
+                            .map_err(err)?
+                            .ok_or_else(|| format!("Location {c} is not in the catalog"))?
+                            .id,
+                    )),
+                    None => Ok(None),
+                }
+            };
+        let document = |reference: &str| -> Result<crate::domain::DocumentId, String> {
+            Ok(store
+                .document_by_ref(reference)
+                .map_err(err)?
+                .ok_or_else(|| format!("{reference} is not in the system"))?
+                .id)
+        };
+        let mut out = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            let product = store
+                .product_by_sku(&d.sku)
+                .map_err(err)?
+                .ok_or_else(|| format!("SKU {} is not in the catalog", d.sku))?;
+            let partner = match &d.partner {
+                Some(name) => Some(
+                    store
+                        .partner_by_name(name)
+                        .map_err(err)?
+                        .ok_or_else(|| format!("Partner {name} is not in the system"))?,
+                ),
+                None => None,
+            };
+            out.push(NewMovement {
+                kind: d.kind,
+                product: product.id,
+                lot: d.lot.as_ref().map(|l| LotSpec {
+                    code: l.code.clone(),
+                    expiry: l.expiry,
+                }),
+                serial: d.serial.clone(),
+                qty: d.qty,
+                from: location(&d.from)?,
+                to: location(&d.to)?,
+                partner,
+                document: d.document.as_deref().map(document).transpose()?,
+                reverses: d.reverses,
+            });
+        }
+        let close = close.map(document).transpose()?;
+        Ok((out, close))
+    }
+
+    /// Answers a lookup from the reports: the view, a one-line message, and the outcome
+    /// (info when the books know it, warn when they do not).
+    fn answer(
+        &self,
+        request: &LookupRequest,
+    ) -> Result<(Option<LookupView>, String, Outcome), StoreError> {
+        Ok(match request {
+            LookupRequest::Serial { sku, serial } => {
+                match self.store.trace_serial(serial, Some(sku)) {
+                    Ok(t) => {
+                        let now = match (&t.status, &t.location, t.history.last()) {
+                            (Some(crate::domain::SerialStatus::InStock), Some(loc), _) => {
+                                format!("in stock at {loc}")
+                            }
+                            (Some(crate::domain::SerialStatus::Shipped), _, Some(last)) => format!(
+                                "shipped to {} on {}{}",
+                                last.partner.as_deref().unwrap_or("?"),
+                                last.at.get(..10).unwrap_or(&last.at),
+                                last.document
+                                    .as_deref()
+                                    .map(|d| format!(" with {d}"))
+                                    .unwrap_or_default()
+                            ),
+                            _ => "not in stock".to_owned(),
+                        };
+                        let message = format!(
+                            "{} {}: {now}; {} movement(s)",
+                            t.product.name,
+                            t.serial,
+                            t.history.len()
+                        );
+                        (Some(LookupView::Serial(t)), message, Outcome::Info)
+                    }
+                    Err(StoreError::NotFound(m)) => (None, m, Outcome::Warn),
+                    Err(e) => return Err(e),
+                }
+            }
+            LookupRequest::Lot { sku, lot } => match self.store.trace_lot(lot, sku) {
+                Ok(t) => {
+                    let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
+                    let shipped: i64 = t.shipped.iter().map(|o| o.qty).sum();
+                    let message = format!(
+                        "{} lot {}{}: received {}, on hand {on_hand} at {} place(s), shipped {shipped} to {} order(s){}",
+                        t.product.name,
+                        t.lot,
+                        t.expiry
+                            .as_deref()
+                            .map(|e| format!(" (exp {e})"))
+                            .unwrap_or_default(),
+                        t.received,
+                        t.on_hand.len(),
+                        t.shipped.len(),
+                        if t.status == crate::domain::LotStatus::Quarantined {
+                            " — QUARANTINED"
+                        } else {
+                            ""
+                        }
+                    );
+                    (Some(LookupView::Lot(t)), message, Outcome::Info)
+                }
+                Err(StoreError::NotFound(m)) => (None, m, Outcome::Warn),
+                Err(e) => return Err(e),
+            },
+            LookupRequest::Location { code } => {
+                let rows = self.store.stock(&StockFilter {
+                    location: Some(code.clone()),
+                    ..StockFilter::default()
+                })?;
+                let units: i64 = rows.iter().map(|r| r.qty).sum();
+                let message = if rows.is_empty() {
+                    format!("{code} is empty")
+                } else {
+                    format!("{code}: {units} unit(s) in {} line(s)", rows.len())
+                };
+                (
+                    Some(LookupView::Stock {
+                        title: code.clone(),
+                        rows,
+                    }),
+                    message,
+                    Outcome::Info,
+                )
+            }
+            LookupRequest::Product { sku } => {
+                let rows = self.store.stock(&StockFilter {
+                    sku: Some(sku.clone()),
+                    ..StockFilter::default()
+                })?;
+                let units: i64 = rows.iter().map(|r| r.qty).sum();
+                let places: std::collections::BTreeSet<&str> =
+                    rows.iter().map(|r| r.location.as_str()).collect();
+                let name = self
+                    .store
+                    .product_by_sku(sku)?
+                    .map(|p| p.name)
+                    .unwrap_or_else(|| sku.clone());
+                let message = format!("{name}: {units} on hand at {} location(s)", places.len());
+                (
+                    Some(LookupView::Stock { title: name, rows }),
+                    message,
+                    Outcome::Info,
+                )
+            }
+            LookupRequest::Document { reference } => {
+                match World::document(&self.store, reference) {
+                    Ok(Some(d)) => {
+                        let message = format!(
+                            "{} {} ({}): {} of {} line(s) complete",
+                            d.reference,
+                            d.partner,
+                            d.status,
+                            d.lines.len() - d.short_lines(),
+                            d.lines.len()
+                        );
+                        (Some(LookupView::Document(d)), message, Outcome::Info)
+                    }
+                    Ok(None) => (
+                        None,
+                        format!("{reference} is not in the system"),
+                        Outcome::Warn,
+                    ),
+                    Err(e) => return Err(StoreError::Io(e.to_string())),
+                }
+            }
+        })
+    }
+}
+
+fn failed_reason(e: &StoreError) -> String {
+    format!("Could not record this scan: {e}")
+}
