@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::domain::Outcome;
 use crate::session::world::{DocumentFacts, World};
 use crate::session::{
-    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, TimerId,
+    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, TimerId, shown,
 };
 use crate::store::{
     Committed, Group, LotSpec, LotTrace, NewMovement, ScanRecord, SerialTrace, StockFilter,
@@ -142,6 +142,7 @@ impl Core {
         };
         let proposal = self.session.handle(now, &scan, &self.store);
         let mut feedback = proposal.feedback.clone();
+        let safe = |f: &mut Feedback| f.message = shown(&f.message);
         let view = match &proposal.lookup {
             Some(request) => match self.answer(request) {
                 Ok((view, message, outcome)) => {
@@ -157,6 +158,8 @@ impl Core {
             },
             None => None,
         };
+        // Messages quote scans; no control character of a scan may reach a log or a screen.
+        safe(&mut feedback);
         let settlement = match self.resolve(&proposal.movements, proposal.close_document.as_deref())
         {
             Ok((movements, close_document)) => {
@@ -207,7 +210,8 @@ impl Core {
             let after = chrono::Duration::from_std(timer.after).unwrap_or(chrono::Duration::MAX);
             self.timers.push((now + after, timer.id));
         }
-        let feedback = if recorded { feedback } else { settled.feedback };
+        let mut feedback = if recorded { feedback } else { settled.feedback };
+        safe(&mut feedback);
         ScanReport {
             scan: text,
             feedback,
@@ -230,6 +234,10 @@ impl Core {
         feedback: Feedback,
         notices: Vec<Feedback>,
     ) -> ScanReport {
+        let feedback = Feedback {
+            message: shown(&feedback.message),
+            ..feedback
+        };
         let feedback = match self.write_log(now, text, device, &feedback) {
             Ok(()) => feedback,
             Err(e) => Feedback {

@@ -1,0 +1,115 @@
+//! Golden replays: the scan files in `tests/replay/` run through `scantrail replay` (the real
+//! binary) on the demo warehouse, their readable output compared with the `.out` file beside
+//! each. The files pin the clock with `@` lines, so the output is the same every day.
+//! To accept a deliberate change of wording: `UPDATE_GOLDEN=1 cargo test --test replay`,
+//! then read the diff before committing it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::TimeZone;
+use scantrail::config::Config;
+use scantrail::store::Store;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn demo_db(dir: &Path) -> PathBuf {
+    let path = dir.join("golden.db");
+    let config = Config::default();
+    let mut store = Store::open(&path, &config.database).unwrap();
+    let loaded_at = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 24, 7, 0, 0)
+        .single()
+        .unwrap();
+    scantrail::demo::load(&mut store, &config, "DOCK-1", loaded_at).unwrap();
+    path
+}
+
+fn replay(db: &Path, file: &Path, json: bool) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scantrail"));
+    cmd.arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
+        .arg("--db")
+        .arg(db)
+        .args(["replay", "--station", "DOCK-1"])
+        .arg(file);
+    if json {
+        cmd.arg("--json");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn golden(name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay");
+    let actual = replay(&db, &base.join(format!("{name}.scan")), false);
+    let expected_path = base.join(format!("{name}.out"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&expected_path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    assert_eq!(
+        actual, expected,
+        "replay of {name}.scan differs from {name}.out"
+    );
+    let verify = Command::new(env!("CARGO_BIN_EXE_scantrail"))
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn receiving_dock() {
+    golden("receiving_dock");
+}
+
+#[test]
+fn packing_station() {
+    golden("packing_station");
+}
+
+#[test]
+fn json_lines_have_the_spec_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay/receiving_dock.scan");
+    let out = replay(&db, &file, true);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 12);
+    for line in &lines {
+        let mut keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["line", "message", "movements", "outcome", "scan"]);
+    }
+    // Line 9 of the file: the first serial, one receive movement into A-01-3.
+    let first_serial = lines.iter().find(|l| l["line"] == 9).unwrap();
+    assert_eq!(first_serial["outcome"], "ok");
+    assert_eq!(
+        first_serial["movements"],
+        serde_json::json!([{"kind": "receive", "sku": "LAP-X1", "lot": null, "serial": "SN-4471-0094",
+                            "qty": 1, "from": null, "to": "A-01-3", "document": "PO-1042"}])
+    );
+    let refused = lines.iter().find(|l| l["line"] == 12).unwrap();
+    assert_eq!(refused["outcome"], "error");
+    assert_eq!(refused["movements"], serde_json::json!([]));
+}
