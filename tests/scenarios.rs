@@ -477,6 +477,11 @@ fn pick_checks_order_stock_and_fefo() {
     );
     let r = s.run("CMD-ACK\nCMD-DONE");
     expect(&r[1], Ok, "SO-7781 is complete and closed");
+    // Nothing more can be picked on it, but goods can come back against it.
+    let r = s.run("SO-7781\nCMD-ACK\nCMD-RETURN\nSO-7781\nCABLE-1M");
+    expect(&r[0], Error, "SO-7781 is closed");
+    expect(&r[3], Ok, "SO-7781 Northwind Clinic");
+    expect(&r[4], Ok, "1 × USB-C cable 1 m back into RETURNS");
     s.verify();
 }
 

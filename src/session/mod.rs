@@ -225,6 +225,9 @@ impl Tote {
     }
 }
 
+/// How many recorded groups `CMD-UNDO` can walk back through in one session.
+pub const UNDO_DEPTH: usize = 200;
+
 /// A group this session recorded, for `CMD-UNDO`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DoneGroup {
@@ -246,7 +249,6 @@ pub struct State {
     pub tote: Tote,
     /// The error waiting for `CMD-ACK`.
     pub lock: Option<String>,
-    undo: Vec<DoneGroup>,
 }
 
 /// The rules from `config.toml` that the session applies.
@@ -303,6 +305,9 @@ type Step = Result<Feedback, Feedback>;
 pub struct Session {
     rules: Rules,
     state: State,
+    /// Groups recorded in this session, newest last, for `CMD-UNDO`; kept out of [`State`]
+    /// so that deciding a scan never copies it.
+    undo: std::collections::VecDeque<DoneGroup>,
     in_flight: Option<InFlight>,
     next_timer: u64,
     /// The day of the scan being decided (for expiry checks).
@@ -324,8 +329,8 @@ impl Session {
                 pending: Pending::None,
                 tote: Tote::default(),
                 lock: None,
-                undo: Vec::new(),
             },
+            undo: std::collections::VecDeque::new(),
             in_flight: None,
             next_timer: 0,
             today: None,
@@ -394,14 +399,18 @@ impl Session {
         };
         match settlement {
             Settlement::Recorded { movement_ids } => {
-                let mut next = flight.next;
-                if flight.undoable && !flight.movements.is_empty() {
-                    next.undo.push(DoneGroup {
+                if !flight.undoable {
+                    self.undo.pop_back();
+                } else if !flight.movements.is_empty() {
+                    if self.undo.len() == UNDO_DEPTH {
+                        self.undo.pop_front();
+                    }
+                    self.undo.push_back(DoneGroup {
                         summary: flight.feedback.message.clone(),
                         movements: movement_ids.into_iter().zip(flight.movements).collect(),
                     });
                 }
-                self.state = next;
+                self.state = flight.next;
                 Settled {
                     feedback: flight.feedback,
                     timer: flight.timer,
@@ -545,8 +554,12 @@ impl Session {
                             ),
                         )));
                     }
+                    // Goods come back from orders that were shipped in full: at the returns
+                    // desk a closed sales order is still a good reference.
                     Some(doc)
-                        if doc.status == DocumentStatus::Closed && next.mode != Mode::Lookup =>
+                        if doc.status == DocumentStatus::Closed
+                            && next.mode != Mode::Lookup
+                            && !(next.mode == Mode::Return && doc.kind == DocumentKind::Sale) =>
                     {
                         return Ok(Err(Feedback::error(
                             "CLOSED",
@@ -705,7 +718,7 @@ impl Session {
                 None => Ok(Feedback::info("BYE", "Nobody was logged in")),
             },
             Command::Done => self.done(next, world, out)?,
-            Command::Undo => self.undo(next, world, out)?,
+            Command::Undo => self.undo(world, out)?,
             Command::Receive
             | Command::Transfer
             | Command::Pick
@@ -800,13 +813,8 @@ impl Session {
         }
     }
 
-    fn undo(
-        &mut self,
-        next: &mut State,
-        world: &dyn World,
-        out: &mut Out,
-    ) -> Result<Step, LookupError> {
-        let Some(group) = next.undo.last().cloned() else {
+    fn undo(&mut self, world: &dyn World, out: &mut Out) -> Result<Step, LookupError> {
+        let Some(group) = self.undo.back().cloned() else {
             return Ok(Err(Feedback::error(
                 "NOTHING TO UNDO",
                 "Nothing recorded at this station in this session is left to undo",
@@ -860,7 +868,6 @@ impl Session {
                 )));
             }
         }
-        next.undo.pop();
         out.is_undo = true;
         out.movements = group
             .movements

@@ -143,7 +143,7 @@ impl Store {
             source,
         })?;
         migrations::migrate(&mut conn, path)?;
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(256);
         Ok(Store {
             conn,
             path: path.to_owned(),
