@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use scantrail::barcode::classify::{Classifier, NoStore};
 use scantrail::barcode::gs1::dictionary::{self, AiSpec, Charset, Component, Linter};
 use scantrail::barcode::gs1::{Element, Gs1Message, digital_link};
-use scantrail::barcode::gtin::check_digit;
+use scantrail::barcode::gtin::{Gtin, check_digit, normalize_barcode};
 use scantrail::config::BarcodeConfig;
 
 /// Validation routines this generator knows how to satisfy.
@@ -272,6 +272,29 @@ proptest! {
         let classifier = Classifier::new(&BarcodeConfig::default());
         let classified = classifier.classify(&format!("]d2{raw}"), &NoStore);
         prop_assert_eq!(classified.map(|c| c.kind()), Ok("gs1"));
+    }
+
+    #[test]
+    fn every_gtin_form_normalises_to_one_gtin14(
+        body in prop::collection::vec(0u8..10, 13),
+        form in prop::sample::select(vec![8usize, 12, 13, 14]),
+        wrong in 1u8..10,
+    ) {
+        // A GTIN of the chosen length: leading zeros make it fit every shorter form.
+        let mut digits = body;
+        for d in digits.iter_mut().take(14 - form) {
+            *d = 0;
+        }
+        let check = check_digit(&digits);
+        let gtin14: String = digits.iter().chain([check].iter()).map(|d| char::from(b'0' + d)).collect();
+        let printed = &gtin14[14 - form..];
+        prop_assert_eq!(normalize_barcode(printed), gtin14.clone());
+        prop_assert_eq!(Gtin::parse(printed).map(|g| g.as_gtin14()), Ok(gtin14.clone()));
+        // Any other last digit is refused, and the text stays an alias barcode.
+        let bad_check = (check + wrong) % 10;
+        let bad = format!("{}{}", &printed[..form - 1], bad_check);
+        prop_assert!(Gtin::parse(&bad).is_err());
+        prop_assert_eq!(normalize_barcode(&bad), bad.clone());
     }
 
     #[test]
