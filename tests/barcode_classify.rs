@@ -73,6 +73,9 @@ fn store() -> FakeStore {
         .insert("14006381333938".into(), case_of_widgets());
     s.products.insert("00042100005264".into(), widget());
     s.products.insert("ALIAS-7".into(), widget());
+    // 01000252 is both a valid GTIN-8 and a valid UPC-E (of UPC-A 010002000052).
+    s.products
+        .insert("00010002000052".into(), case_of_widgets());
     s.products.insert("09506000134352".into(), widget());
     s.serials.insert(
         "SN123".into(),
@@ -243,6 +246,10 @@ fn every_input_form_with_a_store() {
         ("]E004252614", "product 00042100005264 = W-1 x1"),
         ("04252614", "product 00042100005264 = W-1 x1"),
         ("ALIAS-7", "product ALIAS-7 = W-1 x1"),
+        // Eight digits that read both ways: the UPC-E reading is tried when the GTIN-8
+        // reading is no known product, and first behind ]E0.
+        ("01000252", "product 00010002000052 = W-1 x12"),
+        ("]E001000252", "product 00010002000052 = W-1 x12"),
         // 7. Known serial; 8. GTIN not in the store; text.
         ("SN123", "serial SN123 x1"),
         ("96385074", "gtin 00000096385074"),
@@ -263,6 +270,14 @@ fn without_a_store_nothing_is_known() {
         "gtin 04006381333931"
     );
     assert_eq!(classify_with(&config, &NoStore, "SN123"), "text SN123");
+    assert_eq!(
+        classify_with(&config, &NoStore, "01000252"),
+        "gtin 00000001000252"
+    );
+    assert_eq!(
+        classify_with(&config, &NoStore, "]E001000252"),
+        "gtin 00010002000052"
+    );
     assert_eq!(
         classify_with(&config, &NoStore, "LOC-A-01-3"),
         "location A-01-3"

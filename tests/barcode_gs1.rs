@@ -177,7 +177,7 @@ fn every_error_kind_in_the_kiosk_words() {
             "AI (422): at most 3 characters, but 4 were scanned (is a separator missing?)",
         ),
         (
-            format!("0109506000134352422000"),
+            "0109506000134352422000".into(),
             "AI (422): '000' is not an ISO 3166 country code",
         ),
         (

@@ -40,12 +40,7 @@ impl Symbology {
         )
     }
 
-    /// Whether the symbol is an EAN/UPC (`]E…`), where 8 digits with `]E0` mean UPC-E.
-    pub fn is_ean_upc(self) -> bool {
-        self.code == b'E'
-    }
-
-    /// Whether the identifier is `]E0` (EAN-13, UPC-A or UPC-E).
+    /// Whether the identifier is `]E0` (EAN-13, UPC-A or UPC-E), where 8 digits are UPC-E.
     pub fn is_e0(self) -> bool {
         self.code == b'E' && self.modifier == b'0'
     }

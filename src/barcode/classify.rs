@@ -318,7 +318,7 @@ impl Classifier {
                 code: code.to_owned(),
             });
         }
-        let gtin = gtin_of(data, symbology);
+        let (gtin, other_reading) = gtin_readings(data, symbology);
         let barcode = match gtin {
             Some(g) => g.as_gtin14(),
             None => normalize_barcode(data),
@@ -329,6 +329,16 @@ impl Classifier {
                 gtin,
                 product,
             });
+        }
+        if let Some(other) = other_reading {
+            let barcode = other.as_gtin14();
+            if let Some(product) = store.product_by_barcode(&barcode)? {
+                return Ok(Classified::Product {
+                    barcode,
+                    gtin: Some(other),
+                    product,
+                });
+            }
         }
         let units = store.serials(data)?;
         if !units.is_empty() {
@@ -375,18 +385,25 @@ fn starts_with_gtin_ai(data: &str) -> bool {
         .is_some_and(|g| Gtin::parse(g).is_ok())
 }
 
-/// The GTIN an all-digit scan stands for: GTIN-8/12/13/14 by check digit, and an 8-digit
-/// UPC-E expanded (first when the scanner said `]E0`, else when it is no valid GTIN-8).
-fn gtin_of(data: &str, symbology: Option<Symbology>) -> Option<Gtin> {
-    let upc_e_first = data.len() == 8 && symbology.is_some_and(Symbology::is_e0);
-    if let Some(g) = upc_e_first.then(|| Gtin::from_upc_e(data).ok()).flatten() {
-        return Some(g);
+/// The GTIN an all-digit scan stands for, and for 8 digits the other possible reading.
+/// GTIN-8/12/13/14 go by their check digit; 8 digits may also be a UPC-E code, which is
+/// the first reading behind `]E0` and otherwise the second (or the only one when the check
+/// digit does not fit a GTIN-8).
+fn gtin_readings(data: &str, symbology: Option<Symbology>) -> (Option<Gtin>, Option<Gtin>) {
+    let as_gtin = Gtin::parse(data).ok();
+    if data.len() != 8 {
+        return (as_gtin, None);
     }
-    Gtin::parse(data).ok().or_else(|| {
-        (data.len() == 8)
-            .then(|| Gtin::from_upc_e(data).ok())
-            .flatten()
-    })
+    let as_upc_e = Gtin::from_upc_e(data).ok();
+    let (first, second) = if symbology.is_some_and(Symbology::is_e0) {
+        (as_upc_e, as_gtin)
+    } else {
+        (as_gtin, as_upc_e)
+    };
+    match (first, second) {
+        (None, second) => (second, None),
+        (first, second) => (first, second.filter(|s| Some(*s) != first)),
+    }
 }
 
 /// Turns the ways a person types the GS separator into the character itself: `<GS>` and

@@ -20,8 +20,11 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct DecodeArgs {
     /// Scans to decode; with none, one scan per line is read from standard input.
-    /// Write the GS separator as <GS> or \x1d.
-    #[arg(value_name = "TEXT")]
+    #[arg(
+        value_name = "TEXT",
+        long_help = "Scans to decode; with none, one scan per line is read from standard \
+                     input. Write the GS separator as <GS> or \\x1d."
+    )]
     pub texts: Vec<String>,
     /// One JSON object per scan, one per line.
     #[arg(long)]

@@ -132,13 +132,6 @@ impl AiSpec {
     pub fn max_len(&self) -> usize {
         self.components.iter().map(|c| usize::from(c.max)).sum()
     }
-
-    /// Whether the value is all digits.
-    pub fn is_numeric(&self) -> bool {
-        self.components
-            .iter()
-            .all(|c| c.charset == Charset::Numeric)
-    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/gs1_ai_table.rs"));
