@@ -113,3 +113,26 @@ fn json_lines_have_the_spec_shape() {
     assert_eq!(refused["outcome"], "error");
     assert_eq!(refused["movements"], serde_json::json!([]));
 }
+
+/// README's first command replays `demo/day.scan` on a fresh demo database: it must keep
+/// running every station's scans with the outcomes the file's comments promise.
+#[test]
+fn the_demo_day_of_the_readme() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let init = Command::new(env!("CARGO_BIN_EXE_scantrail"))
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--demo"])
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let day = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/day.scan");
+    let out = replay(&db, &day, false);
+    assert!(out.ends_with("40 scan(s): 32 ok, 2 warn, 1 error, 5 info\n"), "{out}");
+    // The one error is the laptop already on the shelf; the warnings are the over-receipt
+    // and the FEFO hint.
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains("✘ ERROR")).collect();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].contains("SN-4471-0091 is already in stock at A-01-3"));
+}
