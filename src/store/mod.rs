@@ -164,13 +164,16 @@ impl Store {
 }
 
 /// Per-connection settings: WAL (readers never block the writer), foreign keys, how long to
-/// wait for a lock, and how hard to wait for the disk.
+/// wait for a lock, how hard to wait for the disk, and room to keep the hot part of the
+/// journal's indexes in memory (a 64 MiB page cache and 256 MiB of memory-mapped reads:
+/// a scan's lookups then rarely leave the process).
 fn apply_pragmas(conn: &Connection, config: &DatabaseConfig) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_millis(u64::from(config.busy_timeout_ms)))?;
     // journal_mode answers with a row; read it rather than execute it.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
         config.synchronous.as_pragma()
     ))?;
     Ok(())
