@@ -389,21 +389,48 @@ fn config_errors_name_file_line_and_key() {
 fn decode_with_a_database_resolves_products_and_serials() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let out = ok(&scantrail(&db, &["decode", "--json", "0614141000029", "SN-4471-0091", "LOC-B-02", "NOT-KNOWN"]));
+    let out = ok(&scantrail(
+        &db,
+        &[
+            "decode",
+            "--json",
+            "0614141000029",
+            "SN-4471-0091",
+            "LOC-B-02",
+            "NOT-KNOWN",
+        ],
+    ));
     let kinds: Vec<String> = out
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["kind"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(kinds, ["product", "serial", "location", "text"]);
     // Without a database nothing is known: the GTIN is only a GTIN, the serial only text.
     let out = Command::new(env!("CARGO_BIN_EXE_scantrail"))
-        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"), "decode", "--json", "0614141000029", "SN-4471-0091"])
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
+            "decode",
+            "--json",
+            "0614141000029",
+            "SN-4471-0091",
+        ])
         .output()
         .unwrap();
     let kinds: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["kind"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(kinds, ["gtin", "text"]);
 }

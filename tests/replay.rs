@@ -126,10 +126,17 @@ fn the_demo_day_of_the_readme() {
         .args(["init", "--demo"])
         .output()
         .unwrap();
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let day = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/day.scan");
     let out = replay(&db, &day, false);
-    assert!(out.ends_with("40 scan(s): 32 ok, 2 warn, 1 error, 5 info\n"), "{out}");
+    assert!(
+        out.ends_with("40 scan(s): 32 ok, 2 warn, 1 error, 5 info\n"),
+        "{out}"
+    );
     // The one error is the laptop already on the shelf; the warnings are the over-receipt
     // and the FEFO hint.
     let errors: Vec<&str> = out.lines().filter(|l| l.contains("✘ ERROR")).collect();

@@ -698,3 +698,21 @@ fn lookup_writes_nothing() {
     expect(&r[7], Info, "SN-4471-0091: in stock at A-01-3");
     assert_eq!(s.movements(), before);
 }
+
+#[test]
+fn a_locked_database_gives_a_clear_error_and_changes_nothing() {
+    let mut s = station_with(|c| c.database.busy_timeout_ms = 50);
+    s.ok("CMD-QTY-3");
+    // Another program holds the write lock (a long report, a stuck tool).
+    let holder = rusqlite::Connection::open(&s.path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let before = s.movements();
+    let r = s.one(CABLE);
+    expect(&r, Error, "the database is busy");
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(s.movements(), before);
+    // Nothing changed: the armed quantity still waits, and the same scan now goes through.
+    let r = s.run(&format!("CMD-ACK\n{CABLE}"));
+    expect(&r[1], Ok, "3 × USB-C cable 1 m — into DOCK");
+    s.verify();
+}
