@@ -18,6 +18,7 @@ mod import;
 mod init;
 mod lot;
 mod replay;
+mod run;
 mod stock;
 mod trace;
 
@@ -31,12 +32,15 @@ pub struct Cli {
     /// The database file (else database.path from the config, else the platform default).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// What to do; without one, the kiosk (`run`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The kiosk screen: scans from scanners and the keyboard, outcomes large and in colour.
+    Run(run::RunArgs),
     /// Create the database (or bring an existing one up to date); --demo fills a new one with
     /// the demo catalog and a short history.
     Init(init::InitArgs),
@@ -129,7 +133,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match &cli.command {
+    let command = cli.command.as_ref().unwrap_or(&DEFAULT_COMMAND);
+    match command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
         // With --db the store answers which products and serials are known; without it,
         // nothing is, and no database is created or needed.
@@ -151,11 +156,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
                 Command::Replay(args) => replay::run(&ctx, args),
+                Command::Run(args) => run::run(&ctx, args),
                 Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }
     }
 }
+
+/// `scantrail` alone runs the kiosk.
+const DEFAULT_COMMAND: Command = Command::Run(run::RunArgs { demo: false });
 
 fn unreachable_config() -> anyhow::Result<ExitCode> {
     anyhow::bail!("internal: config command dispatched twice")

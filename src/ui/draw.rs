@@ -1,0 +1,611 @@
+//! Pure draw functions: a [`View`] in, a frame out. No state, no I/O, so every screen can be
+//! snapshot-tested on a `TestBackend`.
+//!
+//! Layout (80×24 and up, after SCREENS.md): a header line (station, mode, document, location,
+//! operator, scanners); the last outcome in its colour with its symbol and word; then either
+//! "Waiting for" beside the document or tote, or a lookup's view; the recent scans; the help
+//! bar from the key table. An error waiting for `CMD-ACK` is a modal over all of it. Colour
+//! never speaks alone: every outcome also has a symbol and a word, and on the Linux console
+//! (16 colours, a small font) the symbols are plain ASCII.
+
+use super::view::{DocumentView, View};
+use crate::core::LookupView;
+use crate::domain::{Outcome, SerialStatus};
+use crate::session::Mode;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
+
+/// The symbols that go with the outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Glyphs {
+    pub ok: &'static str,
+    pub warn: &'static str,
+    pub error: &'static str,
+    pub info: &'static str,
+    pub arrow: &'static str,
+}
+
+impl Glyphs {
+    /// Unicode symbols for terminal emulators; ASCII on the Linux console, whose font lacks
+    /// them (`TERM=linux`).
+    pub fn for_term(term: &str) -> Glyphs {
+        if term == "linux" {
+            Glyphs {
+                ok: "+",
+                warn: "!",
+                error: "X",
+                info: "i",
+                arrow: "->",
+            }
+        } else {
+            Glyphs {
+                ok: "✔",
+                warn: "!",
+                error: "✘",
+                info: "i",
+                arrow: "→",
+            }
+        }
+    }
+
+    pub fn of(&self, outcome: Outcome) -> &'static str {
+        match outcome {
+            Outcome::Ok => self.ok,
+            Outcome::Warn => self.warn,
+            Outcome::Error => self.error,
+            Outcome::Info => self.info,
+        }
+    }
+}
+
+/// The colour of an outcome: one of the 16 the Linux console has.
+pub fn colour(outcome: Outcome) -> Color {
+    match outcome {
+        Outcome::Ok => Color::Green,
+        Outcome::Warn => Color::Yellow,
+        Outcome::Error => Color::Red,
+        Outcome::Info => Color::Cyan,
+    }
+}
+
+/// What the draw functions need besides the view.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    pub glyphs: Glyphs,
+    /// The help bar: key label and what it does, from the key table.
+    pub help: Vec<(&'static str, &'static str)>,
+}
+
+/// Draws the whole kiosk screen.
+pub fn draw(frame: &mut Frame, view: &View, screen: &Screen) {
+    let area = frame.area();
+    // The outcome box fits its message: one to three lines of it (four from 30 rows up).
+    let message_lines = view.last.as_ref().map_or(1, |l| {
+        let width = area.width.saturating_sub(4).max(1) as usize;
+        // The headline line, then the message wrapped inside the box's padding.
+        l.message.chars().count().div_ceil(width)
+    });
+    let most = if area.height >= 30 { 4 } else { 3 };
+    let outcome_height = 3 + message_lines.clamp(1, most) as u16;
+    let [header, outcome, body, help] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(outcome_height),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, view, screen);
+    draw_outcome(frame, outcome, view, screen);
+    let [middle, recent] = Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(body);
+    match (&view.lookup, view.mode) {
+        (Some(lookup), Mode::Lookup) => draw_lookup(frame, middle, lookup, screen),
+        // The pick list takes the whole width (its hints are long); what the station waits
+        // for goes on its bottom border.
+        _ if view.mode == Mode::Pick && view.document.is_some() => {
+            draw_document(frame, middle, view, screen)
+        }
+        _ => {
+            let left_width = if area.width >= 120 {
+                area.width * 2 / 5
+            } else {
+                36
+            };
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)])
+                    .areas(middle);
+            draw_waiting(frame, left, view);
+            if view.mode == Mode::Transfer {
+                draw_tote(frame, right, view, screen);
+            } else {
+                draw_document(frame, right, view, screen);
+            }
+        }
+    }
+    draw_recent(frame, recent, view, screen);
+    draw_help(frame, help, view, screen);
+    if let Some(message) = &view.lock {
+        draw_lock(frame, area, view, message, screen);
+    } else if view.help_open {
+        draw_help_sheet(frame, area, view);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut left = vec![
+        Span::styled(" scantrail ", Style::new().add_modifier(Modifier::REVERSED)),
+        Span::raw(" "),
+        Span::styled(view.station.clone(), bold),
+        Span::raw("  "),
+        Span::styled(view.mode.as_str(), bold.fg(Color::Cyan)),
+    ];
+    if let Some(doc) = &view.document {
+        left.push(Span::raw(format!("  {} {}", doc.reference, doc.partner)));
+    }
+    if let Some(loc) = &view.location {
+        let sign = match view.mode {
+            Mode::Transfer | Mode::Pick => "from",
+            _ => screen.glyphs.arrow,
+        };
+        left.push(Span::raw(format!("  {sign} {loc}")));
+    }
+    if let Some(op) = &view.operator {
+        left.push(Span::raw(format!("  {op}")));
+    }
+    let right = match view.scanners {
+        Some((connected, configured)) => format!("scanners {connected}/{configured} "),
+        None => "keyboard ".to_owned(),
+    };
+    let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
+    let pad = (area.width as usize).saturating_sub(used + right.chars().count());
+    left.push(Span::raw(" ".repeat(pad)));
+    let right_style = match view.scanners {
+        Some((c, n)) if c < n => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        _ => Style::new(),
+    };
+    left.push(Span::styled(right, right_style));
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+fn draw_outcome(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let Some(last) = &view.last else {
+        let block = Block::bordered();
+        let text = Text::from(vec![
+            Line::from(Span::styled(
+                " READY",
+                Style::new().add_modifier(Modifier::BOLD),
+            )),
+            Line::from("  Scan a barcode, or type one and press Enter."),
+        ]);
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    };
+    let c = colour(last.outcome);
+    let block = Block::bordered()
+        .border_style(Style::new().fg(c))
+        .padding(Padding::horizontal(1));
+    let headline = format!(" {} {} ", screen.glyphs.of(last.outcome), last.headline);
+    let text = Text::from(vec![
+        Line::from(vec![
+            Span::styled(
+                headline,
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(c)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::raw("   "),
+            Span::styled(last.scan.clone(), Style::new().add_modifier(Modifier::BOLD)),
+        ]),
+        Line::from(last.message.clone()),
+    ]);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn draw_waiting(frame: &mut Frame, area: Rect, view: &View) {
+    let lines: Vec<Line> = view
+        .waiting
+        .iter()
+        .map(|l| Line::from(format!(" {l}")))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(" Waiting for "))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn document_lines(doc: &DocumentView, width: usize, screen: &Screen) -> Vec<Line<'static>> {
+    let name_width = doc
+        .lines
+        .iter()
+        .map(|l| l.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(width / 2);
+    doc.lines
+        .iter()
+        .map(|l| {
+            let complete = l.done >= l.ordered;
+            let mark = if complete {
+                Span::styled(
+                    format!("{} ", screen.glyphs.ok),
+                    Style::new().fg(Color::Green),
+                )
+            } else {
+                Span::raw("  ")
+            };
+            let name: String = l.name.chars().take(name_width).collect();
+            let progress = if doc.kind == crate::domain::DocumentKind::Sale {
+                if complete {
+                    "done".to_owned()
+                } else {
+                    format!("{} left", l.ordered - l.done)
+                }
+            } else {
+                format!("{}/{}", l.done, l.ordered)
+            };
+            let mut spans = vec![
+                mark,
+                Span::raw(format!("{name:<name_width$}  {progress:>8}")),
+            ];
+            if let Some(hint) = &l.hint {
+                spans.push(Span::raw(format!("  {hint}")));
+            } else if doc.kind != crate::domain::DocumentKind::Sale
+                && l.tracking != crate::domain::Tracking::None
+            {
+                spans.push(Span::styled(
+                    format!("  {}", l.tracking),
+                    Style::new().add_modifier(Modifier::DIM),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+fn draw_document(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let Some(doc) = &view.document else {
+        let hint = match view.mode {
+            Mode::Receive => " No purchase order open: receipts are blind.",
+            Mode::Pick => " Scan a sales order (SO-…) to see its pick list.",
+            Mode::Return => " No reference: scan SO-… or RMA-… if there is one.",
+            _ => "",
+        };
+        frame.render_widget(
+            Paragraph::new(hint).block(Block::bordered().title(" Document ")),
+            area,
+        );
+        return;
+    };
+    let title = if doc.kind == crate::domain::DocumentKind::Sale && view.mode == Mode::Pick {
+        format!(" Pick list {} ", doc.reference)
+    } else {
+        format!(" {} ", doc.reference)
+    };
+    let lines = document_lines(doc, area.width.saturating_sub(2) as usize, screen);
+    let mut block = Block::bordered().title(title);
+    if view.mode == Mode::Pick
+        && let Some(first) = view.waiting.first()
+    {
+        block = block.title_bottom(format!(" waiting for {first} "));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_tote(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let title = match &view.location {
+        Some(source) => format!(" Tote from {source} ({}) ", view.tote.len()),
+        None => " Tote ".to_owned(),
+    };
+    let lines: Vec<Line> = if view.tote.is_empty() {
+        vec![Line::from(" empty")]
+    } else {
+        view.tote
+            .iter()
+            .map(|l| Line::from(format!(" {} {l}", screen.glyphs.arrow)))
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn short_time(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replace('T', " ")
+}
+
+fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Screen) {
+    let arrow = screen.glyphs.arrow;
+    let (title, lines): (String, Vec<Line>) = match lookup {
+        LookupView::Serial(t) => {
+            let now = match (&t.status, &t.location, t.history.last()) {
+                (Some(SerialStatus::InStock), Some(loc), _) => format!("IN STOCK at {loc}"),
+                (Some(SerialStatus::Shipped), _, Some(last)) => format!(
+                    "SHIPPED to {} on {}{}",
+                    last.partner.as_deref().unwrap_or("?"),
+                    last.at.get(..10).unwrap_or(&last.at),
+                    last.document
+                        .as_deref()
+                        .map(|d| format!(" with {d}"))
+                        .unwrap_or_default()
+                ),
+                _ => "not in stock".to_owned(),
+            };
+            let mut lines = vec![
+                Line::from(format!(" now      {now}")),
+                Line::from(format!(" lot      {}", t.lot.as_deref().unwrap_or("—"))),
+            ];
+            for (i, e) in t.history.iter().enumerate() {
+                lines.push(Line::from(format!(
+                    " {}{}  {:<9} {} {arrow} {}{}  {}",
+                    if i == 0 { "history  " } else { "         " },
+                    short_time(&e.at),
+                    e.kind.as_str(),
+                    e.from.as_deref().unwrap_or("—"),
+                    e.to.as_deref().unwrap_or("—"),
+                    e.document
+                        .as_deref()
+                        .map(|d| format!(" {d}"))
+                        .unwrap_or_default(),
+                    e.operator.as_deref().unwrap_or(""),
+                )));
+            }
+            (format!(" {}  {} ", t.serial, t.product.name), lines)
+        }
+        LookupView::Lot(t) => {
+            let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
+            let shipped: i64 = t.shipped.iter().map(|o| o.qty).sum();
+            let mut lines = vec![
+                Line::from(format!(" expiry    {}", t.expiry.as_deref().unwrap_or("—"))),
+                Line::from(vec![
+                    Span::raw(" status    "),
+                    if t.status == crate::domain::LotStatus::Quarantined {
+                        Span::styled(
+                            "QUARANTINED",
+                            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                        )
+                    } else {
+                        Span::raw("active")
+                    },
+                ]),
+                Line::from(format!(" received  {}", t.received)),
+                Line::from(format!(" on hand   {on_hand}")),
+            ];
+            for o in &t.on_hand {
+                lines.push(Line::from(format!(
+                    "           {:>6}  at {}",
+                    o.qty, o.location
+                )));
+            }
+            lines.push(Line::from(format!(" shipped   {shipped}")));
+            for s in &t.shipped {
+                lines.push(Line::from(format!(
+                    "           {:>6}  {} {}",
+                    s.qty,
+                    s.document.as_deref().unwrap_or("(no order)"),
+                    s.partner.as_deref().unwrap_or("")
+                )));
+            }
+            for r in &t.returned {
+                lines.push(Line::from(format!(
+                    " returned  {:>6}  {} {}",
+                    r.qty,
+                    r.document.as_deref().unwrap_or("(no order)"),
+                    r.partner.as_deref().unwrap_or("")
+                )));
+            }
+            (format!(" Lot {}  {} ", t.lot, t.product.name), lines)
+        }
+        LookupView::Stock { title, rows } => {
+            let lines = if rows.is_empty() {
+                vec![Line::from(" nothing on hand")]
+            } else {
+                rows.iter()
+                    .map(|r| {
+                        Line::from(format!(
+                            " {:<12} {:<12} {:<10} {:>6}",
+                            r.sku,
+                            r.lot.as_deref().unwrap_or("—"),
+                            r.location,
+                            r.qty
+                        ))
+                    })
+                    .collect()
+            };
+            (format!(" Stock: {title} "), lines)
+        }
+        LookupView::Document(d) => {
+            let doc = DocumentView {
+                reference: d.reference.clone(),
+                kind: d.kind,
+                partner: d.partner.clone(),
+                lines: d
+                    .lines
+                    .iter()
+                    .map(|l| super::view::DocumentLineView {
+                        name: l.name.clone(),
+                        tracking: l.tracking,
+                        done: l.done,
+                        ordered: l.ordered,
+                        hint: None,
+                    })
+                    .collect(),
+            };
+            (
+                format!(" {} {} ({}) ", d.reference, d.partner, d.status),
+                document_lines(&doc, area.width.saturating_sub(2) as usize, screen),
+            )
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn draw_recent(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let rows = area.height.saturating_sub(2) as usize;
+    let scan_width = if area.width >= 120 { 24 } else { 14 };
+    let lines: Vec<Line> = view
+        .recent
+        .iter()
+        .take(rows)
+        .map(|r| {
+            let scan: String = r.scan.chars().take(scan_width).collect();
+            Line::from(vec![
+                Span::raw(format!(" {} ", r.at)),
+                Span::styled(
+                    format!("{:<2}", screen.glyphs.of(r.outcome)),
+                    Style::new()
+                        .fg(colour(r.outcome))
+                        .add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(format!("{scan:<scan_width$}  {}", r.message)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Recent ")),
+        area,
+    );
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    if !view.typing.is_empty() {
+        let line = Line::from(vec![
+            Span::styled(" typed ", Style::new().add_modifier(Modifier::REVERSED)),
+            Span::raw(format!(" {}_  (Enter to scan it)", view.typing)),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    // Under 100 columns the bar is compact (key labels reversed, no gap, no Ctrl+C) so that
+    // every function key fits in 80.
+    let compact = area.width < 100;
+    let mut spans = Vec::new();
+    for (key, what) in &screen.help {
+        if compact {
+            if key.starts_with("Ctrl") {
+                continue;
+            }
+            spans.push(Span::styled(
+                key.to_string(),
+                Style::new().add_modifier(Modifier::REVERSED),
+            ));
+            spans.push(Span::raw(format!("{what} ")));
+        } else {
+            spans.push(Span::styled(
+                format!(" {key}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::raw(format!(" {what} ")));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn draw_lock(frame: &mut Frame, area: Rect, view: &View, message: &str, screen: &Screen) {
+    let modal = Rect {
+        y: area.y + 1,
+        height: 8.min(area.height.saturating_sub(1)),
+        ..area
+    };
+    frame.render_widget(Clear, modal);
+    let red = Style::new().fg(Color::Red);
+    let scan = view
+        .last
+        .as_ref()
+        .map(|l| l.scan.clone())
+        .unwrap_or_default();
+    let text = Text::from(vec![
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ERROR ", screen.glyphs.error),
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Red)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::raw("   "),
+            Span::styled(scan, Style::new().add_modifier(Modifier::BOLD)),
+        ]),
+        Line::from(message.to_owned()),
+        Line::from(if message.contains("Nothing was recorded") {
+            ""
+        } else {
+            "Nothing was recorded."
+        }),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Scan CMD-ACK (or press Enter) to go on.",
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+    ]);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(
+                Block::bordered()
+                    .border_style(red.add_modifier(Modifier::BOLD))
+                    .padding(Padding::horizontal(1)),
+            )
+            .wrap(Wrap { trim: false }),
+        modal,
+    );
+}
+
+fn draw_help_sheet(frame: &mut Frame, area: Rect, view: &View) {
+    let mut lines = vec![Line::from(Span::styled(
+        " Keys and command barcodes",
+        Style::new().add_modifier(Modifier::BOLD),
+    ))];
+    let commands = [
+        ("CMD-RECEIVE … CMD-LOOKUP", "switch mode (F1–F5)"),
+        ("CMD-QTY-12", "the next line counts 12"),
+        ("CMD-DONE", "finish: close the document, end a run (F6)"),
+        ("CMD-CANCEL", "drop what is pending (F7)"),
+        ("CMD-UNDO", "undo the last recorded scan (F8)"),
+        ("CMD-ACK", "acknowledge an error (Enter)"),
+    ];
+    for (code, what) in commands {
+        lines.push(Line::from(format!("  {code:<26} {what}")));
+    }
+    if !view.cheat_sheet.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            " Demo barcodes to type (then Enter)",
+            Style::new().add_modifier(Modifier::BOLD),
+        )));
+        for (code, what) in &view.cheat_sheet {
+            lines.push(Line::from(format!("  {code:<26} {what}")));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(" F10 closes this sheet."));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let modal = centered(area, area.width.saturating_sub(4).min(78), height);
+    frame.render_widget(Clear, modal);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().border_style(Style::new().fg(Color::Cyan))),
+        modal,
+    );
+}

@@ -1,0 +1,190 @@
+//! The kiosk's keys: one table that both dispatches a key and builds the help bar, so the bar
+//! can never promise a key that does something else. Function keys mirror the command
+//! barcodes; everything typed in between is a scan (keyboard-wedge scanners type too).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What a key does at the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this command scan, as if its barcode were scanned.
+    Command(&'static str),
+    /// Open or close the help and barcode sheet.
+    ToggleHelp,
+    /// Leave the kiosk (Ctrl+C).
+    Quit,
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub key: KeyCode,
+    pub label: &'static str,
+    pub what: &'static str,
+    action: fn() -> Action,
+}
+
+/// The function keys, in help-bar order.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        key: KeyCode::F(1),
+        label: "F1",
+        what: "Receive",
+        action: || Action::Command("RECEIVE"),
+    },
+    Binding {
+        key: KeyCode::F(2),
+        label: "F2",
+        what: "Transfer",
+        action: || Action::Command("TRANSFER"),
+    },
+    Binding {
+        key: KeyCode::F(3),
+        label: "F3",
+        what: "Pick",
+        action: || Action::Command("PICK"),
+    },
+    Binding {
+        key: KeyCode::F(4),
+        label: "F4",
+        what: "Return",
+        action: || Action::Command("RETURN"),
+    },
+    Binding {
+        key: KeyCode::F(5),
+        label: "F5",
+        what: "Lookup",
+        action: || Action::Command("LOOKUP"),
+    },
+    Binding {
+        key: KeyCode::F(6),
+        label: "F6",
+        what: "Done",
+        action: || Action::Command("DONE"),
+    },
+    Binding {
+        key: KeyCode::F(7),
+        label: "F7",
+        what: "Cancel",
+        action: || Action::Command("CANCEL"),
+    },
+    Binding {
+        key: KeyCode::F(8),
+        label: "F8",
+        what: "Undo",
+        action: || Action::Command("UNDO"),
+    },
+    Binding {
+        key: KeyCode::F(10),
+        label: "F10",
+        what: "Help",
+        action: || Action::ToggleHelp,
+    },
+];
+
+/// The key table of a station: [`BINDINGS`] less a key the scanners use as the GS separator
+/// (`input.gs_key`, e.g. "F8" on some Honeywell settings).
+#[derive(Debug, Clone)]
+pub struct KeyTable {
+    bindings: Vec<Binding>,
+    gs_key: Option<KeyCode>,
+}
+
+impl KeyTable {
+    pub fn new(gs_key: Option<&str>) -> KeyTable {
+        let gs_key = gs_key.and_then(parse_function_key);
+        KeyTable {
+            bindings: BINDINGS
+                .iter()
+                .copied()
+                .filter(|b| Some(b.key) != gs_key)
+                .collect(),
+            gs_key,
+        }
+    }
+
+    /// The action of a key press, if it has one.
+    pub fn action(&self, key: &KeyEvent) -> Option<Action> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Some(Action::Quit);
+        }
+        self.bindings
+            .iter()
+            .find(|b| b.key == key.code)
+            .map(|b| (b.action)())
+    }
+
+    /// Whether the key stands for the GS separator.
+    pub fn is_gs(&self, key: &KeyEvent) -> bool {
+        Some(key.code) == self.gs_key
+            || (key.modifiers.contains(KeyModifiers::CONTROL)
+                && matches!(key.code, KeyCode::Char(']') | KeyCode::Char('5')))
+            || key.code == KeyCode::Char('\u{1d}')
+    }
+
+    /// The help bar: the same rows that dispatch, plus Ctrl+C.
+    pub fn help(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out: Vec<(&str, &str)> = self.bindings.iter().map(|b| (b.label, b.what)).collect();
+        out.push(("Ctrl+C", "Quit"));
+        out
+    }
+}
+
+/// "F8" → the F8 key.
+fn parse_function_key(name: &str) -> Option<KeyCode> {
+    let n: u8 = name.trim().strip_prefix(['F', 'f'])?.parse().ok()?;
+    (1..=24).contains(&n).then_some(KeyCode::F(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn help_bar_and_dispatch_come_from_one_table() {
+        let table = KeyTable::new(None);
+        for (label, what) in table.help() {
+            if label == "Ctrl+C" {
+                continue;
+            }
+            let n: u8 = label[1..].parse().unwrap_or(0);
+            let action = table.action(&press(KeyCode::F(n)));
+            match what {
+                "Help" => assert_eq!(action, Some(Action::ToggleHelp)),
+                _ => assert_eq!(
+                    action,
+                    Some(Action::Command(match what {
+                        "Receive" => "RECEIVE",
+                        "Transfer" => "TRANSFER",
+                        "Pick" => "PICK",
+                        "Return" => "RETURN",
+                        "Lookup" => "LOOKUP",
+                        "Done" => "DONE",
+                        "Cancel" => "CANCEL",
+                        "Undo" => "UNDO",
+                        other => other,
+                    }))
+                ),
+            }
+        }
+        assert_eq!(table.action(&press(KeyCode::F(9))), None);
+    }
+
+    #[test]
+    fn a_gs_key_leaves_the_table() {
+        let table = KeyTable::new(Some("F8"));
+        assert_eq!(table.action(&press(KeyCode::F(8))), None);
+        assert!(table.is_gs(&press(KeyCode::F(8))));
+        assert!(!table.help().iter().any(|(l, _)| *l == "F8"));
+        let plain = KeyTable::new(None);
+        assert!(plain.is_gs(&KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL)));
+        assert!(!plain.is_gs(&press(KeyCode::F(8))));
+    }
+}

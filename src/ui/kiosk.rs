@@ -1,0 +1,350 @@
+//! The kiosk: the terminal, the core thread and the UI loop.
+//!
+//! The core thread owns the [`Core`] (and so the database connection); it takes scans from a
+//! channel, fires pairing timers at their deadlines, and sends a fresh [`View`] after each
+//! change. The UI thread waits on one channel for everything else — keys from the terminal
+//! reader thread, views from the core, signals, scanner news — and draws only when something
+//! changed, so an idle kiosk sleeps (no polling loop). Keys typed in the terminal are assembled
+//! into scans (keyboard-wedge scanners type there too); function keys send command scans.
+//! The terminal is restored on exit, on SIGTERM/SIGINT/SIGHUP, and on panic.
+
+use super::draw::{Glyphs, Screen, draw};
+use super::keys::{Action, KeyTable};
+use super::view::View;
+use crate::config::Config;
+use crate::core::Core;
+use crate::domain::Outcome;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::io::Write;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+/// What reaches the UI thread.
+#[derive(Debug)]
+pub enum UiEvent {
+    Key(KeyEvent),
+    Resize,
+    View(Box<View>, Option<Outcome>),
+    /// Scanners connected of those configured (from the input layer).
+    Scanners(usize, usize),
+    Signal(i32),
+    /// The core thread stopped: the reason.
+    CoreStopped(String),
+}
+
+/// What reaches the core thread.
+#[derive(Debug)]
+pub enum CoreInput {
+    Scan { raw: String, device: Option<String> },
+    Quit,
+}
+
+/// How the kiosk starts.
+#[derive(Debug, Clone, Default)]
+pub struct KioskOptions {
+    /// Open the demo's barcode sheet at start.
+    pub demo: bool,
+}
+
+/// The kiosk's handles for other edges (scanner readers) to feed scans and news in.
+#[derive(Debug, Clone)]
+pub struct Feeds {
+    pub scans: Sender<CoreInput>,
+    pub ui: Sender<UiEvent>,
+}
+
+/// Runs the kiosk until Ctrl+C or a signal. `start_inputs` is called once with the feeds, so
+/// scanner readers can send scans and connection news.
+pub fn run(
+    core: Core,
+    config: &Config,
+    options: KioskOptions,
+    start_inputs: impl FnOnce(Feeds),
+) -> std::io::Result<()> {
+    let (ui_tx, ui_rx) = mpsc::channel::<UiEvent>();
+    let (core_tx, core_rx) = mpsc::channel::<CoreInput>();
+    let bells = config.feedback.clone();
+    let core_thread = {
+        let ui_tx = ui_tx.clone();
+        std::thread::Builder::new()
+            .name("scantrail-core".into())
+            .spawn(move || core_loop(core, core_rx, ui_tx))?
+    };
+    spawn_signal_thread(ui_tx.clone())?;
+    start_inputs(Feeds {
+        scans: core_tx.clone(),
+        ui: ui_tx.clone(),
+    });
+    let mut terminal = ratatui::try_init()?;
+    spawn_terminal_reader(ui_tx.clone())?;
+    let keys = KeyTable::new(config.input.gs_key.as_deref());
+    let screen = Screen {
+        glyphs: Glyphs::for_term(&std::env::var("TERM").unwrap_or_default()),
+        help: keys.help(),
+    };
+    let mut ui = UiState {
+        view: View::new(""),
+        typing: String::new(),
+        help_open: options.demo,
+        cheat_sheet: if options.demo {
+            super::cheat_sheet()
+        } else {
+            Vec::new()
+        },
+        scanners: None,
+        max_scan_len: config.input.max_scan_len as usize,
+        tab_ends_scan: config.input.terminator == crate::config::Terminator::Tab,
+        command_prefix: config.barcodes.command_prefix.clone(),
+    };
+    let watchdog = crate::notify::watchdog_interval();
+    let mut ready = false;
+    let mut dirty = true;
+    let result = loop {
+        if dirty {
+            let view = ui.compose();
+            if let Err(e) = terminal.draw(|frame| draw(frame, &view, &screen)) {
+                break Err(e);
+            }
+            dirty = false;
+            if !ready {
+                ready = true;
+                let _ = crate::notify::notify("READY=1");
+            }
+        }
+        let event = match watchdog {
+            Some(every) => match ui_rx.recv_timeout(every) {
+                Ok(e) => Some(e),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break Ok(()),
+            },
+            None => match ui_rx.recv() {
+                Ok(e) => Some(e),
+                Err(_) => break Ok(()),
+            },
+        };
+        if watchdog.is_some() {
+            let _ = crate::notify::notify("WATCHDOG=1");
+        }
+        let Some(event) = event else { continue };
+        match event {
+            UiEvent::Key(key) => match ui.key(&key, &keys) {
+                KeyOutcome::Nothing => {}
+                KeyOutcome::Redraw => dirty = true,
+                KeyOutcome::Scan(raw) => {
+                    dirty = true;
+                    let _ = core_tx.send(CoreInput::Scan {
+                        raw,
+                        device: Some("keyboard".into()),
+                    });
+                }
+                KeyOutcome::Quit => break Ok(()),
+            },
+            UiEvent::Resize => dirty = true,
+            UiEvent::View(view, outcome) => {
+                ui.view = *view;
+                dirty = true;
+                let ring = match outcome {
+                    Some(Outcome::Ok) => bells.bell_on_ok,
+                    Some(Outcome::Warn) => bells.bell_on_warn,
+                    Some(Outcome::Error) => bells.bell_on_error,
+                    _ => false,
+                };
+                if ring {
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                }
+            }
+            UiEvent::Scanners(connected, configured) => {
+                ui.scanners = Some((connected, configured));
+                dirty = true;
+            }
+            UiEvent::Signal(_) => break Ok(()),
+            UiEvent::CoreStopped(reason) => break Err(std::io::Error::other(reason)),
+        }
+    };
+    let _ = crate::notify::notify("STOPPING=1");
+    // Let the core finish the scan it may be writing before the process ends.
+    let _ = core_tx.send(CoreInput::Quit);
+    let _ = core_thread.join();
+    ratatui::restore();
+    result
+}
+
+/// What a key press comes to.
+enum KeyOutcome {
+    Nothing,
+    Redraw,
+    Scan(String),
+    Quit,
+}
+
+/// The UI thread's own state: what is being typed, the help sheet, the scanners.
+struct UiState {
+    view: View,
+    typing: String,
+    help_open: bool,
+    cheat_sheet: Vec<(String, String)>,
+    scanners: Option<(usize, usize)>,
+    max_scan_len: usize,
+    tab_ends_scan: bool,
+    command_prefix: String,
+}
+
+impl UiState {
+    fn compose(&self) -> View {
+        let mut view = self.view.clone();
+        view.typing = crate::session::shown(&self.typing);
+        view.help_open = self.help_open;
+        view.cheat_sheet = self.cheat_sheet.clone();
+        view.scanners = self.scanners;
+        view
+    }
+
+    fn key(&mut self, key: &KeyEvent, keys: &KeyTable) -> KeyOutcome {
+        if key.kind == KeyEventKind::Release {
+            return KeyOutcome::Nothing;
+        }
+        if keys.is_gs(key) {
+            self.typing.push('\u{1d}');
+            return KeyOutcome::Redraw;
+        }
+        if let Some(action) = keys.action(key) {
+            return match action {
+                Action::Quit => KeyOutcome::Quit,
+                Action::ToggleHelp => {
+                    self.help_open = !self.help_open;
+                    KeyOutcome::Redraw
+                }
+                Action::Command(word) => {
+                    self.typing.clear();
+                    KeyOutcome::Scan(format!("{}{word}", self.command_prefix))
+                }
+            };
+        }
+        match key.code {
+            KeyCode::Enter => self.end_scan(),
+            KeyCode::Tab if self.tab_ends_scan => self.end_scan(),
+            KeyCode::Backspace => {
+                self.typing.pop();
+                KeyOutcome::Redraw
+            }
+            KeyCode::Esc if self.help_open => {
+                self.help_open = false;
+                KeyOutcome::Redraw
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                // One over the limit is kept so the core can say the scan was too long.
+                if self.typing.chars().count() <= self.max_scan_len {
+                    self.typing.push(c);
+                }
+                KeyOutcome::Redraw
+            }
+            _ => KeyOutcome::Nothing,
+        }
+    }
+
+    /// Enter: the typed text is a scan; on an empty line while an error waits, it is the
+    /// acknowledgement.
+    fn end_scan(&mut self) -> KeyOutcome {
+        if self.typing.is_empty() {
+            if self.view.lock.is_some() {
+                return KeyOutcome::Scan(format!("{}ACK", self.command_prefix));
+            }
+            return KeyOutcome::Nothing;
+        }
+        self.help_open = false;
+        KeyOutcome::Scan(std::mem::take(&mut self.typing))
+    }
+}
+
+fn core_loop(mut core: Core, input: Receiver<CoreInput>, ui: Sender<UiEvent>) {
+    let mut view = View::new(core.station());
+    view.refresh(&core, chrono::Utc::now().date_naive());
+    if ui
+        .send(UiEvent::View(Box::new(view.clone()), None))
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        let message = match core.next_deadline() {
+            Some(deadline) => {
+                let wait = (deadline - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO);
+                match input.recv_timeout(wait) {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            None => match input.recv() {
+                Ok(m) => Some(m),
+                Err(_) => return,
+            },
+        };
+        let now = chrono::Utc::now();
+        let outcome = match message {
+            Some(CoreInput::Quit) => return,
+            Some(CoreInput::Scan { raw, device }) => {
+                let report = core.scan(now, &raw, device.as_deref());
+                view.record(&report, &View::clock(now));
+                Some(report.feedback.outcome)
+            }
+            None => {
+                let notices = core.tick(now);
+                if notices.is_empty() {
+                    continue;
+                }
+                for n in &notices {
+                    view.notice(n, &View::clock(now));
+                }
+                Some(Outcome::Warn)
+            }
+        };
+        view.refresh(&core, now.date_naive());
+        if ui
+            .send(UiEvent::View(Box::new(view.clone()), outcome))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn spawn_terminal_reader(ui: Sender<UiEvent>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("scantrail-keys".into())
+        .spawn(move || {
+            loop {
+                let sent = match event::read() {
+                    Ok(Event::Key(key)) => ui.send(UiEvent::Key(key)),
+                    Ok(Event::Resize(..)) => ui.send(UiEvent::Resize),
+                    Ok(_) => Ok(()),
+                    Err(e) => {
+                        let _ = ui.send(UiEvent::CoreStopped(format!(
+                            "the terminal cannot be read: {e}"
+                        )));
+                        return;
+                    }
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+fn spawn_signal_thread(ui: Sender<UiEvent>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("scantrail-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let _ = ui.send(UiEvent::Signal(signal));
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! What the kiosk screen shows, as plain data: built in the core thread from the session's
+//! state, the last scan's report and a few read-only store questions, then handed to the
+//! pure draw functions. Nothing here draws, and nothing here writes.
+
+use crate::core::{Core, LookupView, ScanReport};
+use crate::domain::{DocumentKind, LotStatus, Outcome, Tracking};
+use crate::session::world::World;
+use crate::session::{Feedback, Mode, Pending, shown};
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use std::collections::VecDeque;
+
+/// How many recent scans the screen keeps.
+pub const RECENT: usize = 50;
+
+/// One scan in the "Recent" list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentScan {
+    /// Local time, `HH:MM:SS`.
+    pub at: String,
+    pub outcome: Outcome,
+    /// The scan, escaped: never raw.
+    pub scan: String,
+    pub message: String,
+}
+
+/// The last outcome, shown large.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastScan {
+    pub outcome: Outcome,
+    pub headline: String,
+    pub scan: String,
+    pub message: String,
+}
+
+/// One line of the open document, with what is done and what the station should take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentLineView {
+    pub name: String,
+    pub tracking: Tracking,
+    pub done: i64,
+    pub ordered: i64,
+    /// At a pick: which lot to take and where (first expiry first), or where the stock is.
+    pub hint: Option<String>,
+}
+
+/// The open document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentView {
+    pub reference: String,
+    pub kind: DocumentKind,
+    pub partner: String,
+    pub lines: Vec<DocumentLineView>,
+}
+
+/// Everything on the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub station: String,
+    pub mode: Mode,
+    pub operator: Option<String>,
+    pub document: Option<DocumentView>,
+    /// Put-away, pick or return location; in transfer, the tote's source.
+    pub location: Option<String>,
+    /// Scanners connected of those configured; `None` when scans come only from the keyboard.
+    pub scanners: Option<(usize, usize)>,
+    pub last: Option<LastScan>,
+    /// What the station waits for, a line each.
+    pub waiting: Vec<String>,
+    /// The transfer tote, a line each.
+    pub tote: Vec<String>,
+    pub recent: VecDeque<RecentScan>,
+    pub lookup: Option<LookupView>,
+    /// The error waiting for `CMD-ACK`.
+    pub lock: Option<String>,
+    /// What the keyboard has typed of the next scan.
+    pub typing: String,
+    /// The demo's cheat sheet (or the help) is open.
+    pub help_open: bool,
+    /// Barcodes a newcomer can type, for the demo.
+    pub cheat_sheet: Vec<(String, String)>,
+}
+
+impl View {
+    pub fn new(station: &str) -> View {
+        View {
+            station: station.to_owned(),
+            mode: Mode::Receive,
+            operator: None,
+            document: None,
+            location: None,
+            scanners: None,
+            last: None,
+            waiting: Vec::new(),
+            tote: Vec::new(),
+            recent: VecDeque::new(),
+            lookup: None,
+            lock: None,
+            typing: String::new(),
+            help_open: false,
+            cheat_sheet: Vec::new(),
+        }
+    }
+
+    /// The kiosk's clock for the recent list: local `HH:MM:SS`.
+    pub fn clock(at: DateTime<Utc>) -> String {
+        at.with_timezone(&Local).format("%H:%M:%S").to_string()
+    }
+
+    /// Takes in one scan's report; `time` is how the recent list shows when it was.
+    pub fn record(&mut self, report: &ScanReport, time: &str) {
+        for notice in &report.notices {
+            self.push_recent(time, "(timer)", notice);
+        }
+        let scan = shown(&report.scan);
+        self.push_recent(time, &scan, &report.feedback);
+        self.last = Some(LastScan {
+            outcome: report.feedback.outcome,
+            headline: report.feedback.headline.clone(),
+            scan,
+            message: report.feedback.message.clone(),
+        });
+        if report.view.is_some() || self.mode != Mode::Lookup {
+            self.lookup = report.view.clone();
+        }
+    }
+
+    /// A timer's notice, with no scan.
+    pub fn notice(&mut self, feedback: &Feedback, time: &str) {
+        self.push_recent(time, "(timer)", feedback);
+        self.last = Some(LastScan {
+            outcome: feedback.outcome,
+            headline: feedback.headline.clone(),
+            scan: String::new(),
+            message: feedback.message.clone(),
+        });
+    }
+
+    fn push_recent(&mut self, time: &str, scan: &str, feedback: &Feedback) {
+        if self.recent.len() == RECENT {
+            self.recent.pop_back();
+        }
+        self.recent.push_front(RecentScan {
+            at: time.to_owned(),
+            outcome: feedback.outcome,
+            scan: scan.to_owned(),
+            message: feedback.message.clone(),
+        });
+    }
+
+    /// Reads the station's state and the open document's progress anew.
+    pub fn refresh(&mut self, core: &Core, today: NaiveDate) {
+        let state = core.session().state();
+        self.station = core.station().to_owned();
+        if self.mode != state.mode {
+            self.lookup = None;
+        }
+        self.mode = state.mode;
+        self.operator = state.operator.clone();
+        self.lock = state.lock.clone();
+        self.location = match state.mode {
+            Mode::Transfer => state.tote.source.clone(),
+            _ => state.location.clone(),
+        };
+        self.document = state.document.as_ref().and_then(|doc| {
+            let facts = World::document(core.store(), &doc.reference)
+                .ok()
+                .flatten()?;
+            let lines = facts
+                .lines
+                .iter()
+                .map(|l| DocumentLineView {
+                    name: l.name.clone(),
+                    tracking: l.tracking,
+                    done: l.done,
+                    ordered: l.ordered,
+                    hint: (state.mode == Mode::Pick && l.done < l.ordered)
+                        .then(|| {
+                            pick_hint(core, &l.sku, l.tracking, state.location.as_deref(), today)
+                        })
+                        .flatten(),
+                })
+                .collect();
+            Some(DocumentView {
+                reference: facts.reference,
+                kind: facts.kind,
+                partner: facts.partner,
+                lines,
+            })
+        });
+        self.tote = state
+            .tote
+            .lines
+            .iter()
+            .map(|l| match (&l.serial, &l.lot) {
+                (Some(s), _) => format!("{} {}", l.product.name, shown(s)),
+                (None, Some(lot)) => format!("{} × {}, lot {}", l.qty, l.product.name, shown(lot)),
+                (None, None) => format!("{} × {}", l.qty, l.product.name),
+            })
+            .collect();
+        let mut waiting = match &state.pending {
+            Pending::Lot { product, qty, .. } => vec![
+                format!("the lot of {} ({qty})", product.name),
+                "scan the lot label".to_owned(),
+            ],
+            Pending::Serials {
+                product,
+                expected,
+                done,
+                ..
+            } => vec![
+                format!("serials of {}  {done}/{expected}", product.name),
+                "scan the next serial".to_owned(),
+                "CMD-DONE when the run is done".to_owned(),
+            ],
+            Pending::None => match state.mode {
+                Mode::Receive => vec![
+                    "products, a purchase order".to_owned(),
+                    "or the put-away location".to_owned(),
+                ],
+                Mode::Transfer => match &state.tote.source {
+                    None => vec!["the source location (LOC-…)".to_owned()],
+                    Some(source) if state.tote.lines.is_empty() => {
+                        vec![format!("items to take from {source}")]
+                    }
+                    Some(source) => vec![
+                        format!("more items from {source}"),
+                        "or the destination location".to_owned(),
+                    ],
+                },
+                Mode::Pick if state.document.is_none() => vec!["the sales order (SO-…)".to_owned()],
+                Mode::Pick => vec![
+                    "the items on the pick list".to_owned(),
+                    "CMD-DONE when packed".to_owned(),
+                ],
+                Mode::Return => vec![
+                    "the returned items".to_owned(),
+                    "a sales order or RMA first, if any".to_owned(),
+                ],
+                Mode::Lookup => vec![
+                    "anything: a serial, a product,".to_owned(),
+                    "a lot, a location, a document".to_owned(),
+                ],
+            },
+        };
+        if let Some(q) = state.armed_qty {
+            waiting.push(format!("quantity {q} for the next line"));
+        }
+        self.waiting = waiting;
+    }
+}
+
+/// Which lot to take and where, earliest expiry first, for one pick line.
+fn pick_hint(
+    core: &Core,
+    sku: &str,
+    tracking: Tracking,
+    location: Option<&str>,
+    today: NaiveDate,
+) -> Option<String> {
+    let location = location?;
+    match tracking {
+        Tracking::Lot => {
+            let lots = core.store().lots_at(sku, location).ok()?;
+            let best = lots
+                .iter()
+                .find(|l| l.status == LotStatus::Active && l.expiry.is_none_or(|e| e >= today))?;
+            Some(match best.expiry {
+                Some(e) => format!("take lot {} (exp {e}) at {location}", best.code),
+                None => format!("take lot {} at {location}", best.code),
+            })
+        }
+        Tracking::None => {
+            let have = World::stock(core.store(), sku, location, None).ok()?;
+            Some(if have > 0 {
+                format!("at {location}")
+            } else {
+                format!("none at {location}")
+            })
+        }
+        Tracking::Serial => Some("scan each serial".to_owned()),
+    }
+}

@@ -1,0 +1,216 @@
+//! Every kiosk screen, drawn by the pure draw functions on a `TestBackend` at 80×24 (the
+//! smallest kiosk console) and 120×40, pinned as insta snapshots (`tests/snapshots/`), with
+//! explicit asserts that each outcome has its colour, its symbol and its word.
+//! After a deliberate change: `INSTA_UPDATE=always cargo test --test ui_screens`, then review
+//! the snapshot diff before committing it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use scantrail::config::Config;
+use scantrail::core::Core;
+use scantrail::store::Store;
+use scantrail::ui::draw::{Glyphs, Screen, draw};
+use scantrail::ui::keys::KeyTable;
+use scantrail::ui::view::View;
+
+struct Kiosk {
+    core: Core,
+    view: View,
+    clock: chrono::DateTime<Utc>,
+    _dir: tempfile::TempDir,
+}
+
+impl Kiosk {
+    fn new() -> Kiosk {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            database: common::fast_db_config(),
+            ..Config::default()
+        };
+        let mut store = Store::open(&dir.path().join("k.db"), &config.database).unwrap();
+        let loaded = Utc
+            .with_ymd_and_hms(2026, 11, 24, 7, 0, 0)
+            .single()
+            .unwrap();
+        scantrail::demo::load(&mut store, &config, "DOCK-1", loaded).unwrap();
+        let core = Core::new(store, &config, "DOCK-1".into());
+        let mut view = View::new("DOCK-1");
+        view.refresh(&core, loaded.date_naive());
+        Kiosk {
+            core,
+            view,
+            clock: loaded + Duration::hours(3),
+            _dir: dir,
+        }
+    }
+
+    fn scan(&mut self, scans: &str) -> &mut Kiosk {
+        for scan in scans.lines().filter(|l| !l.is_empty()) {
+            self.clock += Duration::seconds(2);
+            let report = self.core.scan(self.clock, scan, Some("test"));
+            // A fixed clock text, so snapshots do not depend on the machine's time zone.
+            let time = self.clock.format("%H:%M:%S").to_string();
+            self.view.record(&report, &time);
+            self.view.refresh(&self.core, self.clock.date_naive());
+        }
+        self
+    }
+
+    fn render(&self, width: u16, height: u16, term: &str) -> Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        let screen = Screen {
+            glyphs: Glyphs::for_term(term),
+            help: KeyTable::new(None).help(),
+        };
+        terminal
+            .draw(|frame| draw(frame, &self.view, &screen))
+            .unwrap();
+        terminal.backend().buffer().clone()
+    }
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            let line: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+            line.trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The style of the first cell of `needle` on screen.
+fn cell_of(buffer: &Buffer, needle: &str) -> Option<ratatui::buffer::Cell> {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count() as u16;
+            return Some(buffer[(x, y)].clone());
+        }
+    }
+    None
+}
+
+fn snapshots(name: &str, kiosk: &Kiosk) {
+    insta::assert_snapshot!(
+        format!("{name}_80x24"),
+        text(&kiosk.render(80, 24, "xterm-256color"))
+    );
+    insta::assert_snapshot!(
+        format!("{name}_120x40"),
+        text(&kiosk.render(120, 40, "xterm-256color"))
+    );
+}
+
+const RECEIVE_RUN: &str =
+    "OP-maria\nPO-1042\nLOC-A-01-3\n0614141000029\n0614141000029\nSN-4471-0094\n";
+
+#[test]
+fn ready() {
+    snapshots("ready", &Kiosk::new());
+}
+
+#[test]
+fn receive_serial_run() {
+    let mut k = Kiosk::new();
+    k.scan(RECEIVE_RUN);
+    snapshots("receive_serial_run", &k);
+    let buffer = k.render(80, 24, "xterm");
+    let headline = cell_of(&buffer, "✔ RECEIVED").unwrap();
+    assert_eq!(headline.bg, Color::Green);
+    let text = text(&buffer);
+    assert!(text.contains("serials of Laptop X1 Carbon  1/2"));
+    assert!(text.contains("PO-1042 Acme Supplies"));
+}
+
+#[test]
+fn error_lock() {
+    let mut k = Kiosk::new();
+    k.scan(RECEIVE_RUN).scan("SN-4471-0091\n");
+    snapshots("error_lock", &k);
+    let buffer = k.render(80, 24, "xterm");
+    assert_eq!(cell_of(&buffer, "✘ ERROR").unwrap().bg, Color::Red);
+    assert!(text(&buffer).contains("Scan CMD-ACK (or press Enter) to go on."));
+    // Acknowledged: the modal is gone, the error stays in the recent list.
+    k.scan("CMD-ACK\n");
+    let after = text(&k.render(80, 24, "xterm"));
+    assert!(!after.contains("to go on."));
+    assert!(after.contains("already in stock at A-01-3"));
+}
+
+#[test]
+fn pick_with_fefo_warning() {
+    let mut k = Kiosk::new();
+    k.scan("CMD-PICK\nOP-jonas\nSO-7781\nLOC-B-02\nCMD-QTY-2\n0614141000012\nL2026-131\n");
+    snapshots("pick_fefo", &k);
+    let buffer = k.render(80, 24, "xterm");
+    assert_eq!(cell_of(&buffer, "! PICKED, BUT").unwrap().bg, Color::Yellow);
+    assert!(text(&buffer).contains("take lot L2026-118 (exp 2027-01-31) at B-02"));
+}
+
+#[test]
+fn transfer_tote() {
+    let mut k = Kiosk::new();
+    k.scan("CMD-TRANSFER\nLOC-B-02\nCMD-QTY-5\nCABLE-1M\n0614141000012\nL2026-118\n");
+    snapshots("transfer_tote", &k);
+}
+
+#[test]
+fn lookup_serial_history() {
+    let mut k = Kiosk::new();
+    k.scan("CMD-LOOKUP\nSN-4471-0093\n");
+    snapshots("lookup_serial", &k);
+    let buffer = k.render(80, 24, "xterm");
+    assert_eq!(cell_of(&buffer, "i LOOKUP").unwrap().bg, Color::Cyan);
+    assert!(text(&buffer).contains("SHIPPED to Northwind Clinic"));
+}
+
+#[test]
+fn lookup_lot_recall() {
+    let mut k = Kiosk::new();
+    k.scan("CMD-LOOKUP\n0614141000012\nL2026-118\n");
+    snapshots("lookup_lot", &k);
+}
+
+#[test]
+fn lookup_location_contents() {
+    let mut k = Kiosk::new();
+    k.scan("CMD-LOOKUP\nLOC-B-02\n");
+    snapshots("lookup_location", &k);
+}
+
+#[test]
+fn demo_help_sheet() {
+    let mut k = Kiosk::new();
+    k.view.help_open = true;
+    k.view.cheat_sheet = scantrail::ui::cheat_sheet();
+    snapshots("help_sheet", &k);
+}
+
+#[test]
+fn escape_sequences_are_shown_escaped() {
+    let mut k = Kiosk::new();
+    k.scan("\u{1b}[2J\u{1b}]0;owned\u{7}\n");
+    let screen = text(&k.render(80, 24, "xterm"));
+    assert!(!screen.contains('\u{1b}'));
+    assert!(screen.contains("\\u{1b}[2J"), "{screen}");
+}
+
+#[test]
+fn linux_console_has_ascii_symbols_and_words() {
+    let mut k = Kiosk::new();
+    k.scan(RECEIVE_RUN);
+    let buffer = k.render(80, 24, "linux");
+    insta::assert_snapshot!("receive_serial_run_linux_80x24", text(&buffer));
+    let headline = cell_of(&buffer, "+ RECEIVED").unwrap();
+    assert_eq!(headline.bg, Color::Green);
+    assert!(!text(&buffer).contains('✔'));
+}
