@@ -37,7 +37,8 @@ fn rss_kib() -> Option<u64> {
 fn screen() -> Screen {
     Screen {
         glyphs: Glyphs::for_term("xterm"),
-        help: KeyTable::new(None).help(),
+        help: KeyTable::new(None, "Enter").help(),
+        ack_key: "Enter".into(),
     }
 }
 

@@ -269,6 +269,9 @@ pub struct FeedbackConfig {
     pub bell_on_ok: bool,
     pub bell_on_warn: bool,
     pub bell_on_error: bool,
+    /// The key at the kiosk that acknowledges an error like `CMD-ACK`: "Enter" (on an empty
+    /// line) or a function key such as "F9".
+    pub ack_key: String,
 }
 
 impl Default for FeedbackConfig {
@@ -278,6 +281,7 @@ impl Default for FeedbackConfig {
             bell_on_ok: false,
             bell_on_warn: true,
             bell_on_error: true,
+            ack_key: "Enter".into(),
         }
     }
 }
@@ -645,6 +649,18 @@ mod tests {
             err.starts_with("test.toml:2: input.max_scan_len: must be at least 1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn ack_key_must_be_enter_or_a_function_key() {
+        let err = parse("[feedback]\nack_key = \"Space\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("test.toml:2: feedback.ack_key: 'Space' is not a key"),
+            "{err}"
+        );
+        assert!(parse("[feedback]\nack_key = \"F9\"\n").is_ok());
     }
 
     #[test]

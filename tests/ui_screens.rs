@@ -66,7 +66,8 @@ impl Kiosk {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         let screen = Screen {
             glyphs: Glyphs::for_term(term),
-            help: KeyTable::new(None).help(),
+            help: KeyTable::new(None, "Enter").help(),
+            ack_key: "Enter".into(),
         };
         terminal
             .draw(|frame| draw(frame, &self.view, &screen))

@@ -76,7 +76,9 @@ pub fn colour(outcome: Outcome) -> Color {
 pub struct Screen {
     pub glyphs: Glyphs,
     /// The help bar: key label and what it does, from the key table.
-    pub help: Vec<(&'static str, &'static str)>,
+    pub help: Vec<(String, &'static str)>,
+    /// How the error lock says to acknowledge: "Enter" or the configured function key.
+    pub ack_key: String,
 }
 
 /// Draws the whole kiosk screen.
@@ -557,7 +559,7 @@ fn draw_lock(frame: &mut Frame, area: Rect, view: &View, message: &str, screen: 
         }),
         Line::from(""),
         Line::from(Span::styled(
-            "Scan CMD-ACK (or press Enter) to go on.",
+            format!("Scan CMD-ACK (or press {}) to go on.", screen.ack_key),
             Style::new().add_modifier(Modifier::BOLD),
         )),
     ]);

@@ -88,19 +88,28 @@ pub const BINDINGS: &[Binding] = &[
 pub struct KeyTable {
     bindings: Vec<Binding>,
     gs_key: Option<KeyCode>,
+    ack_key: KeyCode,
 }
 
 impl KeyTable {
-    pub fn new(gs_key: Option<&str>) -> KeyTable {
+    pub fn new(gs_key: Option<&str>, ack_key: &str) -> KeyTable {
         let gs_key = gs_key.and_then(parse_function_key);
+        let ack_key = parse_function_key(ack_key).unwrap_or(KeyCode::Enter);
         KeyTable {
             bindings: BINDINGS
                 .iter()
                 .copied()
-                .filter(|b| Some(b.key) != gs_key)
+                .filter(|b| Some(b.key) != gs_key && b.key != ack_key)
                 .collect(),
             gs_key,
+            ack_key,
         }
+    }
+
+    /// Whether the key acknowledges an error (Enter counts only on an empty line; the
+    /// caller knows whether anything is typed).
+    pub fn is_ack(&self, key: &KeyEvent) -> bool {
+        key.code == self.ack_key
     }
 
     /// The action of a key press, if it has one.
@@ -126,9 +135,16 @@ impl KeyTable {
     }
 
     /// The help bar: the same rows that dispatch, plus Ctrl+C.
-    pub fn help(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out: Vec<(&str, &str)> = self.bindings.iter().map(|b| (b.label, b.what)).collect();
-        out.push(("Ctrl+C", "Quit"));
+    pub fn help(&self) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &str)> = self
+            .bindings
+            .iter()
+            .map(|b| (b.label.to_owned(), b.what))
+            .collect();
+        if let KeyCode::F(n) = self.ack_key {
+            out.push((format!("F{n}"), "Ack"));
+        }
+        out.push(("Ctrl+C".to_owned(), "Quit"));
         out
     }
 }
@@ -149,7 +165,7 @@ mod tests {
 
     #[test]
     fn help_bar_and_dispatch_come_from_one_table() {
-        let table = KeyTable::new(None);
+        let table = KeyTable::new(None, "Enter");
         for (label, what) in table.help() {
             if label == "Ctrl+C" {
                 continue;
@@ -178,12 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn a_function_ack_key_takes_its_place_in_the_bar() {
+        let table = KeyTable::new(None, "F9");
+        assert!(table.is_ack(&press(KeyCode::F(9))));
+        assert!(!table.is_ack(&press(KeyCode::Enter)));
+        assert!(table.help().iter().any(|(l, w)| l == "F9" && *w == "Ack"));
+        assert!(KeyTable::new(None, "Enter").is_ack(&press(KeyCode::Enter)));
+    }
+
+    #[test]
     fn a_gs_key_leaves_the_table() {
-        let table = KeyTable::new(Some("F8"));
+        let table = KeyTable::new(Some("F8"), "Enter");
         assert_eq!(table.action(&press(KeyCode::F(8))), None);
         assert!(table.is_gs(&press(KeyCode::F(8))));
-        assert!(!table.help().iter().any(|(l, _)| *l == "F8"));
-        let plain = KeyTable::new(None);
+        assert!(!table.help().iter().any(|(l, _)| l == "F8"));
+        let plain = KeyTable::new(None, "Enter");
         assert!(plain.is_gs(&KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL)));
         assert!(!plain.is_gs(&press(KeyCode::F(8))));
     }

@@ -77,10 +77,11 @@ pub fn run(
     });
     let mut terminal = ratatui::try_init()?;
     spawn_terminal_reader(ui_tx.clone())?;
-    let keys = KeyTable::new(config.input.gs_key.as_deref());
+    let keys = KeyTable::new(config.input.gs_key.as_deref(), &config.feedback.ack_key);
     let screen = Screen {
         glyphs: Glyphs::for_term(&std::env::var("TERM").unwrap_or_default()),
         help: keys.help(),
+        ack_key: config.feedback.ack_key.clone(),
     };
     let mut ui = UiState {
         view: View::new(""),
@@ -208,6 +209,13 @@ impl UiState {
             self.typing.push('\u{1d}');
             return KeyOutcome::Redraw;
         }
+        if keys.is_ack(key) && key.code != KeyCode::Enter {
+            return if self.view.lock.is_some() {
+                KeyOutcome::Scan(format!("{}ACK", self.command_prefix))
+            } else {
+                KeyOutcome::Nothing
+            };
+        }
         if let Some(action) = keys.action(key) {
             return match action {
                 Action::Quit => KeyOutcome::Quit,
@@ -222,8 +230,8 @@ impl UiState {
             };
         }
         match key.code {
-            KeyCode::Enter => self.end_scan(),
-            KeyCode::Tab if self.tab_ends_scan => self.end_scan(),
+            KeyCode::Enter => self.end_scan(keys.is_ack(key)),
+            KeyCode::Tab if self.tab_ends_scan => self.end_scan(false),
             KeyCode::Backspace => {
                 self.typing.pop();
                 KeyOutcome::Redraw
@@ -243,11 +251,11 @@ impl UiState {
         }
     }
 
-    /// Enter: the typed text is a scan; on an empty line while an error waits, it is the
-    /// acknowledgement.
-    fn end_scan(&mut self) -> KeyOutcome {
+    /// Enter: the typed text is a scan; on an empty line while an error waits, and with
+    /// Enter as the ack key, it is the acknowledgement.
+    fn end_scan(&mut self, enter_acks: bool) -> KeyOutcome {
         if self.typing.is_empty() {
-            if self.view.lock.is_some() {
+            if enter_acks && self.view.lock.is_some() {
                 return KeyOutcome::Scan(format!("{}ACK", self.command_prefix));
             }
             return KeyOutcome::Nothing;
