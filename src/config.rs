@@ -490,6 +490,20 @@ impl Config {
                 "a station name cannot be blank; remove the key to use the host name".into(),
             ));
         }
+        let ack = self.feedback.ack_key.trim();
+        let function_key = ack
+            .strip_prefix(['F', 'f'])
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| (1..=24).contains(&n));
+        if !(ack.eq_ignore_ascii_case("enter") || function_key) {
+            return Err(invalid_key(
+                text,
+                path,
+                "feedback",
+                "ack_key",
+                format!("'{ack}' is not a key scantrail knows; use \"Enter\" or F1 to F24"),
+            ));
+        }
         Ok(())
     }
 
