@@ -163,20 +163,7 @@ impl Core {
         let settlement = match self.resolve(&proposal.movements, proposal.close_document.as_deref())
         {
             Ok((movements, close_document)) => {
-                let group = Group {
-                    id: Uuid::now_v7(),
-                    at: now,
-                    station: self.station.clone(),
-                    operator: self.session.state().operator.clone(),
-                    scan: ScanRecord {
-                        raw: text.clone(),
-                        device: device.map(str::to_owned),
-                        outcome: feedback.outcome,
-                        message: feedback.message.clone(),
-                    },
-                    movements,
-                    close_document,
-                };
+                let group = self.group(now, &text, device, &feedback, movements, close_document);
                 match self.store.commit(&group) {
                     Ok(Committed::Recorded { movements }) => Settlement::Recorded {
                         movement_ids: movements,
@@ -265,7 +252,21 @@ impl Core {
         device: Option<&str>,
         feedback: &Feedback,
     ) -> Result<(), StoreError> {
-        let group = Group {
+        let group = self.group(now, text, device, feedback, Vec::new(), None);
+        self.store.commit(&group).map(|_| ())
+    }
+
+    /// A scan's record: its log row and what it writes.
+    fn group(
+        &self,
+        now: DateTime<Utc>,
+        text: &str,
+        device: Option<&str>,
+        feedback: &Feedback,
+        movements: Vec<NewMovement>,
+        close_document: Option<crate::domain::DocumentId>,
+    ) -> Group {
+        Group {
             id: Uuid::now_v7(),
             at: now,
             station: self.station.clone(),
@@ -276,10 +277,9 @@ impl Core {
                 outcome: feedback.outcome,
                 message: feedback.message.clone(),
             },
-            movements: Vec::new(),
-            close_document: None,
-        };
-        self.store.commit(&group).map(|_| ())
+            movements,
+            close_document,
+        }
     }
 
     /// Natural keys → store ids.
@@ -355,21 +355,7 @@ impl Core {
             LookupRequest::Serial { sku, serial } => {
                 match self.store.trace_serial(serial, Some(sku)) {
                     Ok(t) => {
-                        let now = match (&t.status, &t.location, t.history.last()) {
-                            (Some(crate::domain::SerialStatus::InStock), Some(loc), _) => {
-                                format!("in stock at {loc}")
-                            }
-                            (Some(crate::domain::SerialStatus::Shipped), _, Some(last)) => format!(
-                                "shipped to {} on {}{}",
-                                last.partner.as_deref().unwrap_or("?"),
-                                last.at.get(..10).unwrap_or(&last.at),
-                                last.document
-                                    .as_deref()
-                                    .map(|d| format!(" with {d}"))
-                                    .unwrap_or_default()
-                            ),
-                            _ => "not in stock".to_owned(),
-                        };
+                        let now = t.whereabouts();
                         let message = format!(
                             "{} {}: {now}; {} movement(s)",
                             t.product.name,

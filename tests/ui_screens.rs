@@ -171,7 +171,7 @@ fn lookup_serial_history() {
     snapshots("lookup_serial", &k);
     let buffer = k.render(80, 24, "xterm");
     assert_eq!(cell_of(&buffer, "i LOOKUP").unwrap().bg, Color::Cyan);
-    assert!(text(&buffer).contains("SHIPPED to Northwind Clinic"));
+    assert!(text(&buffer).contains("shipped to Northwind Clinic on 2026-11-20 with SO-7781"));
 }
 
 #[test]

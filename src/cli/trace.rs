@@ -40,21 +40,7 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             println!("{}  {}  {}", t.serial, t.product.sku, t.product.name);
-            let now = match (&t.status, &t.location, t.history.last()) {
-                (Some(crate::domain::SerialStatus::InStock), Some(loc), _) => {
-                    format!("IN STOCK at {loc}")
-                }
-                (Some(crate::domain::SerialStatus::Shipped), _, Some(last)) => format!(
-                    "SHIPPED to {} on {}{}",
-                    last.partner.as_deref().unwrap_or("?"),
-                    &last.at[..10.min(last.at.len())],
-                    last.document
-                        .as_deref()
-                        .map(|d| format!(" with {d}"))
-                        .unwrap_or_default()
-                ),
-                _ => "not in stock (its receipt was undone or it was written off)".into(),
-            };
+            let now = t.whereabouts();
             println!("now      {now}");
             println!("lot      {}", t.lot.as_deref().unwrap_or("—"));
             for (i, e) in t.history.iter().enumerate() {

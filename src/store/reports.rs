@@ -60,6 +60,26 @@ pub struct SerialTrace {
     pub history: Vec<SerialEvent>,
 }
 
+impl SerialTrace {
+    /// Where the unit is now, in words: "in stock at A-01-3", "shipped to Northwind Clinic on
+    /// 2026-11-20 with SO-7781", or "not in stock" when the books have forgotten it.
+    pub fn whereabouts(&self) -> String {
+        match (&self.status, &self.location, self.history.last()) {
+            (Some(SerialStatus::InStock), Some(loc), _) => format!("in stock at {loc}"),
+            (Some(SerialStatus::Shipped), _, Some(last)) => format!(
+                "shipped to {} on {}{}",
+                last.partner.as_deref().unwrap_or("an unknown customer"),
+                last.at.get(..10).unwrap_or(&last.at),
+                last.document
+                    .as_deref()
+                    .map(|d| format!(" with {d}"))
+                    .unwrap_or_default()
+            ),
+            _ => "not in stock (its receipt was undone or it was written off)".to_owned(),
+        }
+    }
+}
+
 /// A quantity at a location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OnHand {

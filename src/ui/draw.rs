@@ -10,7 +10,7 @@
 
 use super::view::{DocumentView, View};
 use crate::core::LookupView;
-use crate::domain::{Outcome, SerialStatus};
+use crate::domain::Outcome;
 use crate::session::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -329,19 +329,7 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
     let arrow = screen.glyphs.arrow;
     let (title, lines): (String, Vec<Line>) = match lookup {
         LookupView::Serial(t) => {
-            let now = match (&t.status, &t.location, t.history.last()) {
-                (Some(SerialStatus::InStock), Some(loc), _) => format!("IN STOCK at {loc}"),
-                (Some(SerialStatus::Shipped), _, Some(last)) => format!(
-                    "SHIPPED to {} on {}{}",
-                    last.partner.as_deref().unwrap_or("?"),
-                    last.at.get(..10).unwrap_or(&last.at),
-                    last.document
-                        .as_deref()
-                        .map(|d| format!(" with {d}"))
-                        .unwrap_or_default()
-                ),
-                _ => "not in stock".to_owned(),
-            };
+            let now = t.whereabouts();
             let mut lines = vec![
                 Line::from(format!(" now      {now}")),
                 Line::from(format!(" lot      {}", t.lot.as_deref().unwrap_or("—"))),

@@ -79,7 +79,7 @@ check "pick list with what is left" "$(result wait_for '4 left')"
 
 t send-keys -t kiosk F5
 scan SN-4471-0093
-check "lookup: serial's history" "$(result wait_for 'SHIPPED to Northwind Clinic')"
+check "lookup: serial's history" "$(result wait_for 'shipped to Northwind Clinic')"
 check "lookup: each movement" "$(result wait_for 'ship      B-02 -> Northwind Clinic SO-7781')"
 
 title_before=$(t display -p -t kiosk '#{pane_title}')
