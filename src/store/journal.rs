@@ -69,25 +69,6 @@ pub struct Group {
     pub close_document: Option<DocumentId>,
 }
 
-/// A movement as the journal holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MovementRecord {
-    pub id: Uuid,
-    pub group: Uuid,
-    pub at: String,
-    pub station: String,
-    pub kind: MovementKind,
-    pub product: ProductId,
-    pub lot: Option<crate::domain::LotId>,
-    pub serial: Option<String>,
-    pub qty: u32,
-    pub from: Option<LocationId>,
-    pub to: Option<LocationId>,
-    pub partner: Option<PartnerId>,
-    pub document: Option<DocumentId>,
-    pub reverses: Option<Uuid>,
-}
-
 /// Why the database refused a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -204,36 +185,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    /// The movements of one group, in journal order.
-    pub fn group_movements(&self, group: Uuid) -> Result<Vec<MovementRecord>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT id, group_id, at, station, kind, product_id, lot_id, serial, qty,
-                    from_location_id, to_location_id, partner_id, document_id, reverses
-             FROM movements WHERE group_id = ?1 ORDER BY seq",
-        )?;
-        let rows = st.query_map([group.as_bytes().as_slice()], |r| {
-            Ok(MovementRecord {
-                id: uuid_col(r, 0)?,
-                group: uuid_col(r, 1)?,
-                at: r.get(2)?,
-                station: r.get(3)?,
-                kind: word_col(r, 4)?,
-                product: r.get(5)?,
-                lot: r.get(6)?,
-                serial: r.get(7)?,
-                qty: r.get(8)?,
-                from: r.get(9)?,
-                to: r.get(10)?,
-                partner: r.get(11)?,
-                document: r.get(12)?,
-                reverses: r
-                    .get::<_, Option<Vec<u8>>>(13)?
-                    .and_then(|b| Uuid::from_slice(&b).ok()),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

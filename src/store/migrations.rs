@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_drop_unused_indexes.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -69,6 +72,43 @@ mod tests {
             Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(again.schema_version().ok(), Some(SCHEMA_VERSION));
         assert_eq!(tables(&again), before);
+    }
+
+    /// A database made at version 1 (with its data) is brought to version 2 in place.
+    #[test]
+    fn upgrade_from_version_1_keeps_the_data_and_drops_the_two_indexes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("v1.db");
+        {
+            let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            conn.execute_batch(MIGRATIONS[0])
+                .unwrap_or_else(|e| panic!("{e}"));
+            conn.pragma_update(None, "user_version", 1)
+                .unwrap_or_else(|e| panic!("{e}"));
+            conn.execute(
+                "INSERT INTO products (sku, name, tracking) VALUES ('A', 'a', 'none')",
+                [],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let store =
+            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.schema_version().ok(), Some(2));
+        let has = |name: &str| -> bool {
+            store
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE name = ?1",
+                    [name],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n == 1)
+                .unwrap_or(false)
+        };
+        assert!(!has("serials_by_location"));
+        assert!(!has("movements_by_group"));
+        assert!(has("movements_by_document"));
+        assert!(store.product_by_sku("A").ok().flatten().is_some());
     }
 
     #[test]

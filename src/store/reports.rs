@@ -131,7 +131,19 @@ pub struct ExportMovement {
 impl Store {
     /// Stock on hand (quantities above zero), by SKU, lot and location.
     pub fn stock(&self, filter: &StockFilter) -> Result<Vec<StockRow>> {
-        let mut st = self.conn.prepare_cached(
+        // Only the filters given become terms: an `?1 IS NULL OR …` term would keep SQLite
+        // from using the stock table's key, and read every row of it instead.
+        let mut terms = vec!["s.qty > 0"];
+        if filter.sku.is_some() {
+            terms.push("s.product_id = (SELECT id FROM products WHERE sku = ?1)");
+        }
+        if filter.location.is_some() {
+            terms.push("s.location_id IN (SELECT id FROM within)");
+        }
+        // The lot is a filter on the joined rows (no index serves it); it stays a term with
+        // all three parameters, as the statement is bound with three.
+        terms.push("(?3 IS NULL OR lt.code = ?3)");
+        let sql = format!(
             "WITH RECURSIVE within(id) AS (
                  SELECT id FROM locations WHERE code = ?2
                  UNION ALL
@@ -142,12 +154,11 @@ impl Store {
              JOIN products p ON p.id = s.product_id
              JOIN locations l ON l.id = s.location_id
              LEFT JOIN lots lt ON lt.id = s.lot_id
-             WHERE s.qty > 0
-               AND (?1 IS NULL OR s.product_id = (SELECT id FROM products WHERE sku = ?1))
-               AND (?2 IS NULL OR s.location_id IN (SELECT id FROM within))
-               AND (?3 IS NULL OR lt.code = ?3)
+             WHERE {}
              ORDER BY p.sku, l.code, lt.code",
-        )?;
+            terms.join(" AND ")
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map(params![filter.sku, filter.location, filter.lot], |r| {
             Ok(StockRow {
                 sku: r.get(0)?,
@@ -304,7 +315,7 @@ impl Store {
         }
         let mut st = self.conn.prepare_cached(
             "SELECT l.code, s.qty FROM stock s JOIN locations l ON l.id = s.location_id
-             WHERE s.lot_id = ?1 AND s.qty > 0 ORDER BY l.code",
+             WHERE s.lot_id = ?1 AND s.lot_id <> 0 AND s.qty > 0 ORDER BY l.code",
         )?;
         let on_hand = st
             .query_map([info.id], |r| {
