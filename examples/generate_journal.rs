@@ -387,7 +387,7 @@ fn plan(target: u64, serials: u32, rng: &mut Rng) -> anyhow::Result<Vec<Entity>>
             leftover: rng.range(0, u64::from(per_ship) * 3) as u32,
             bin: rng.range(0, bins - 1) as u32,
             step: 0,
-            move_at: (moves && ships > 1).then(|| ships / 2),
+            move_at: (moves && ships > 1).then_some(ships / 2),
             ship_gap_ms: life_ms / i64::from(ships.max(1)),
             recall: false,
         };
