@@ -293,11 +293,36 @@ impl Scans {
     }
 }
 
+/// Pages in a WAL file: a 32-byte header, then frames of a 24-byte header and a 4 KiB page.
+fn wal_frames(path: &Path) -> u64 {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    len.saturating_sub(32) / (24 + 4096)
+}
+
 /// One pass at one `synchronous` level: the three loops interleaved.
 fn pass(dir: &Path, sync: Synchronous, iters: usize) -> anyhow::Result<()> {
     let label = sync.as_pragma();
     let mut scans = Scans::open(&dir.join(format!("store-{label}.db")), sync)?;
     let mut bare = Bare::open(&dir.join(format!("bare-{label}.db")), sync)?;
+    // How many pages one commit appends to the WAL (a fresh WAL only grows until its first
+    // checkpoint at 1000 pages): the disk work that `synchronous = FULL` waits for.
+    let store_wal = dir.join(format!("store-{label}.db-wal"));
+    let bare_wal = dir.join(format!("bare-{label}.db-wal"));
+    let mut frames = [0u64; 3];
+    const PROBES: u64 = 20;
+    for _ in 0..PROBES {
+        let before = wal_frames(&store_wal);
+        let g = scans.next_receipt();
+        scans.commit(&g)?;
+        frames[0] += wal_frames(&store_wal) - before;
+        let before = wal_frames(&store_wal);
+        let g = scans.next_transfer();
+        scans.commit(&g)?;
+        frames[1] += wal_frames(&store_wal) - before;
+        let before = wal_frames(&bare_wal);
+        bare.insert()?;
+        frames[2] += wal_frames(&bare_wal) - before;
+    }
     let mut samples: [Vec<Duration>; 3] = Default::default();
     for round in 0..WARM_UP + iters {
         for k in 0..3 {
@@ -331,21 +356,25 @@ fn pass(dir: &Path, sync: Synchronous, iters: usize) -> anyhow::Result<()> {
         "synchronous = {label}, WAL, {iters} samples per loop after {WARM_UP} warm-up, interleaved"
     );
     println!(
-        "  {:<44} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "loop", "commits/s", "mean µs", "p50 µs", "p99 µs", "max µs"
+        "  {:<44} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "loop", "commits/s", "mean µs", "p50 µs", "p99 µs", "max µs", "WAL pages"
     );
-    for (name, s) in [
+    for ((name, s), pages) in [
         ("Store::commit, serial receipt (1 movement)", &receipt),
         ("Store::commit, transfer (1 movement)", &transfer),
         ("bare INSERT, 16 columns (baseline)", &baseline),
-    ] {
+    ]
+    .into_iter()
+    .zip(frames)
+    {
         println!(
-            "  {name:<44} {:>10.0} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
+            "  {name:<44} {:>10.0} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1}",
             s.per_second(),
             us(s.mean),
             us(s.p50),
             us(s.p99),
-            us(s.max)
+            us(s.max),
+            pages as f64 / PROBES as f64
         );
         debug_assert_eq!(s.n, iters);
     }
