@@ -434,3 +434,25 @@ fn decode_with_a_database_resolves_products_and_serials() {
         .collect();
     assert_eq!(kinds, ["gtin", "text"]);
 }
+
+#[test]
+fn a_closed_stdout_is_a_normal_end_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    for args in [&["export", "movements"][..], &["trace", "lot", "L2026-118", "--product", "ASP-500"][..], &["stock"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_scantrail"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command writes: its first write meets EPIPE.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

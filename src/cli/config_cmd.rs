@@ -2,6 +2,7 @@
 //! the values that result (defaults filled in).
 
 use super::Cli;
+use super::outln;
 use crate::config::{Config, Env};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -19,15 +20,15 @@ pub fn run(cli: &Cli, cmd: &ConfigCommand) -> anyhow::Result<ExitCode> {
     let (config, source) = Config::discover(cli.config.as_deref(), &env)?;
     match cmd {
         ConfigCommand::Check => {
-            println!("config:   {source}: valid");
-            println!("station:  {}", config.station_name());
-            println!(
+            outln!("config:   {source}: valid")?;
+            outln!("station:  {}", config.station_name())?;
+            outln!(
                 "database: {}",
                 config.database_path(cli.db.as_deref(), &env).display()
-            );
+            )?;
         }
         ConfigCommand::Show => {
-            println!("# in force: {source}");
+            outln!("# in force: {source}")?;
             print!("{}", toml::to_string_pretty(&config)?);
         }
     }

@@ -2,6 +2,7 @@
 //! safely while the kiosk runs.
 
 use super::Context;
+use super::outln;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,10 +21,10 @@ pub fn run(ctx: &Context, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
         DbCommand::Verify => {
             let differences = store.verify()?;
             if differences.is_empty() {
-                println!(
+                outln!(
                     "ok: the stock and serial projections of {} agree with the journal",
                     ctx.db_path.display()
-                );
+                )?;
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!(
@@ -42,7 +43,7 @@ pub fn run(ctx: &Context, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
         }
         DbCommand::Backup { path } => {
             store.backup_to(path)?;
-            println!("backed up {} to {}", ctx.db_path.display(), path.display());
+            outln!("backed up {} to {}", ctx.db_path.display(), path.display())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,6 +2,7 @@
 //! the file and the line. A progress bar is drawn on a terminal for large files.
 
 use super::Context;
+use super::outln;
 use crate::import::{file_label, read_locations, read_orders, read_products};
 use crate::store::ImportSummary;
 use anyhow::Context as _;
@@ -79,9 +80,10 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             ("orders", s)
         }
     };
-    println!(
+    outln!(
         "imported {label}: {} {noun} added, {} updated",
-        summary.added, summary.updated
-    );
+        summary.added,
+        summary.updated
+    )?;
     Ok(ExitCode::SUCCESS)
 }

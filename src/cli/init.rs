@@ -2,6 +2,7 @@
 //! version's schema; with `--demo`, a new database gets the demo catalog and history.
 
 use super::Context;
+use super::outln;
 use crate::store::SCHEMA_VERSION;
 use std::process::ExitCode;
 
@@ -25,12 +26,12 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
     if args.demo {
         let summary =
             crate::demo::load(&mut store, &ctx.config, &ctx.station(), chrono::Utc::now())?;
-        println!("{summary}");
+        outln!("{summary}")?;
     }
-    println!(
+    outln!(
         "{} {} (schema version {SCHEMA_VERSION})",
         if existed { "up to date:" } else { "created:" },
         ctx.db_path.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! and transfer, or unblock it. Both are logged with station, time and reason.
 
 use super::Context;
+use super::outln;
 use crate::domain::LotStatus;
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -56,6 +57,6 @@ pub fn run(ctx: &Context, cmd: &LotCommand) -> anyhow::Result<ExitCode> {
     } else {
         ""
     };
-    println!("lot {} of {} {verb}{note}", lot.code, product.sku);
+    outln!("lot {} of {} {verb}{note}", lot.code, product.sku)?;
     Ok(ExitCode::SUCCESS)
 }

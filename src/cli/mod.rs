@@ -170,6 +170,16 @@ fn unreachable_config() -> anyhow::Result<ExitCode> {
     anyhow::bail!("internal: config command dispatched twice")
 }
 
+/// Like `println!`, but a stdout closed by its reader (`scantrail export … | head`) is an
+/// error the command returns (and `main` treats as a normal end), not a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
+
 /// Writes one JSON document and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -8,6 +8,7 @@
 //! time and pairing timeouts fire as they would have. Without them, the wall clock is used.
 //! Every scan is recorded in the database exactly as at the kiosk.
 
+use super::outln;
 use super::{Context, print_json};
 use crate::core::{Core, ScanReport};
 use crate::domain::Outcome;
@@ -152,14 +153,14 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !args.json {
-        println!(
+        outln!(
             "{} scan(s): {} ok, {} warn, {} error, {} info",
             counts.iter().sum::<usize>(),
             counts[0],
             counts[1],
             counts[2],
             counts[3]
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `scantrail stock [--product SKU] [--location CODE] [--lot LOT] [--json]`: what is on hand.
 
+use super::outln;
 use super::{Context, print_json, print_table};
 use crate::store::StockFilter;
 use std::process::ExitCode;
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context, args: &StockArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&rows)?;
     } else if rows.is_empty() {
-        println!("no stock on hand matches");
+        outln!("no stock on hand matches")?;
     } else {
         let table: Vec<Vec<String>> = rows
             .iter()

@@ -1,6 +1,7 @@
 //! `scantrail trace serial|lot`: the warranty question (where has this unit been?) and the
 //! recall question (who got this lot, and what is still on hand where?).
 
+use super::outln;
 use super::{Context, print_json};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -39,12 +40,12 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{}  {}  {}", t.serial, t.product.sku, t.product.name);
+            outln!("{}  {}  {}", t.serial, t.product.sku, t.product.name)?;
             let now = t.whereabouts();
-            println!("now      {now}");
-            println!("lot      {}", t.lot.as_deref().unwrap_or("—"));
+            outln!("now      {now}")?;
+            outln!("lot      {}", t.lot.as_deref().unwrap_or("—"))?;
             for (i, e) in t.history.iter().enumerate() {
-                println!(
+                outln!(
                     "{}{}  {:<9} {} → {}{}  {}{}",
                     if i == 0 { "history  " } else { "         " },
                     e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
@@ -60,7 +61,7 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                         .as_deref()
                         .map(|o| format!(" {o}"))
                         .unwrap_or_default(),
-                );
+                )?;
             }
         }
         TraceCommand::Lot { lot, product, json } => {
@@ -69,25 +70,25 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("lot {}  {}  {}", t.lot, t.product.sku, t.product.name);
-            println!("expiry    {}", t.expiry.as_deref().unwrap_or("—"));
-            println!("status    {}", t.status);
-            println!("received  {}", t.received);
+            outln!("lot {}  {}  {}", t.lot, t.product.sku, t.product.name)?;
+            outln!("expiry    {}", t.expiry.as_deref().unwrap_or("—"))?;
+            outln!("status    {}", t.status)?;
+            outln!("received  {}", t.received)?;
             let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
-            println!("on hand   {on_hand}");
+            outln!("on hand   {on_hand}")?;
             for o in &t.on_hand {
-                println!("          {:>8}  at {}", o.qty, o.location);
+                outln!("          {:>8}  at {}", o.qty, o.location)?;
             }
             for (title, lines) in [("shipped", &t.shipped), ("returned", &t.returned)] {
                 let total: i64 = lines.iter().map(|l| l.qty).sum();
-                println!("{title:<9} {total}");
+                outln!("{title:<9} {total}")?;
                 for l in lines.iter() {
-                    println!(
+                    outln!(
                         "          {:>8}  {} {}",
                         l.qty,
                         l.document.as_deref().unwrap_or("(no document)"),
                         l.partner.as_deref().unwrap_or("")
-                    );
+                    )?;
                 }
             }
         }
