@@ -212,6 +212,25 @@ impl Core {
         }
     }
 
+    /// A scan the input layer could not read whole (cut by dropped key events, or too long):
+    /// it gets an error outcome and its scan-log row like any scan, and changes nothing else.
+    /// `what` is the part that was read, `why` says what happened and what to do.
+    pub fn unreadable_scan(
+        &mut self,
+        now: DateTime<Utc>,
+        what: &str,
+        device: Option<&str>,
+        why: &str,
+    ) -> ScanReport {
+        let notices = self.tick(now);
+        let feedback = Feedback {
+            outcome: Outcome::Error,
+            headline: "SCAN AGAIN".into(),
+            message: format!("{why}. Nothing was recorded: scan it again"),
+        };
+        self.log_only(now, what, device, feedback, notices)
+    }
+
     /// Logs a scan that never reached the session (too long, unreadable database).
     fn log_only(
         &mut self,
@@ -225,6 +244,9 @@ impl Core {
             message: shown(&feedback.message),
             ..feedback
         };
+        if feedback.outcome == Outcome::Error {
+            self.session.lock_on_error(&feedback.message);
+        }
         let feedback = match self.write_log(now, text, device, &feedback) {
             Ok(()) => feedback,
             Err(e) => Feedback {

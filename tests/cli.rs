@@ -439,7 +439,11 @@ fn decode_with_a_database_resolves_products_and_serials() {
 fn a_closed_stdout_is_a_normal_end_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    for args in [&["export", "movements"][..], &["trace", "lot", "L2026-118", "--product", "ASP-500"][..], &["stock"][..]] {
+    for args in [
+        &["export", "movements"][..],
+        &["trace", "lot", "L2026-118", "--product", "ASP-500"][..],
+        &["stock"][..],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_scantrail"))
             .arg("--db")
             .arg(&db)

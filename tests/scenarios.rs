@@ -716,3 +716,36 @@ fn a_locked_database_gives_a_clear_error_and_changes_nothing() {
     expect(&r[1], Ok, "3 × USB-C cable 1 m — into DOCK");
     s.verify();
 }
+
+#[test]
+fn an_unreadable_scan_is_logged_as_an_error_and_changes_nothing() {
+    let mut s = station();
+    s.ok("CMD-QTY-4");
+    let before = s.movements();
+    let r = s.core.unreadable_scan(
+        s.clock,
+        "SN-44",
+        Some("scanner-1"),
+        "Keys were lost while reading this scan",
+    );
+    assert_eq!(r.feedback.outcome, Error);
+    assert!(
+        r.feedback
+            .message
+            .contains("Keys were lost while reading this scan. Nothing was recorded")
+    );
+    assert_eq!(s.movements(), before);
+    let raw = rusqlite::Connection::open(&s.path).unwrap();
+    let (outcome, device): (String, String) = raw
+        .query_row(
+            "SELECT outcome, device FROM scans ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| std::result::Result::Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((outcome.as_str(), device.as_str()), ("error", "scanner-1"));
+    // It locks the station like any error; acknowledged, the armed quantity still waits.
+    let r = s.run(&format!("{CABLE}\nCMD-ACK\n{CABLE}"));
+    expect(&r[0], Error, "An error is waiting");
+    expect(&r[2], Ok, "4 × USB-C cable 1 m");
+}

@@ -430,6 +430,15 @@ impl Session {
         }
     }
 
+    /// An error that never reached the session (a scan cut short by lost keys, or too long,
+    /// or an unreadable database) locks the station like any other error, where
+    /// `feedback.error_requires_ack` says so.
+    pub fn lock_on_error(&mut self, message: &str) {
+        if self.rules.config.feedback.error_requires_ack && self.state.lock.is_none() {
+            self.state.lock = Some(message.to_owned());
+        }
+    }
+
     /// A timer has run out: a pairing that still waits on it is dropped with a warning.
     pub fn timeout(&mut self, id: TimerId) -> Option<Feedback> {
         let (product, what) = match &self.state.pending {
