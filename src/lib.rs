@@ -11,4 +11,5 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod input;
 pub mod store;
