@@ -10,6 +10,7 @@
 
 pub mod assembler;
 pub mod keymap;
+pub mod select;
 pub mod wedge;
 
 pub use assembler::{
