@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod config_cmd;
 mod db;
+mod devices;
 mod export;
 mod import;
 mod init;
@@ -56,6 +57,8 @@ pub enum Command {
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// List input devices and which are scanners; --watch prints scans as they are read.
+    Devices(devices::DevicesArgs),
 }
 
 /// What every command starts from: the config in force and where the database is.
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Lot(cmd) => lot::run(&ctx, cmd),
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
+                Command::Devices(args) => devices::run(&ctx, args),
                 Command::Config(_) => unreachable_config(),
             }
         }
