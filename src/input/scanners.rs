@@ -122,25 +122,58 @@ pub fn spawn_selected(
     tokio::spawn(watch(selection, rules, grab, tx))
 }
 
-/// A device that could not be opened, and whether that was already said.
-struct Failure {
-    error: InputError,
-    reported: bool,
+/// Open failures per device node, so that each is said once: only when it happens on two
+/// looks in a row (a node udev has not yet given its group fails once, harmlessly), and not
+/// again while it stays the same.
+#[derive(Debug, Default)]
+struct OpenFailures {
+    seen: HashMap<PathBuf, (InputError, bool)>,
+}
+
+impl OpenFailures {
+    /// Records a failure; gives the error when it is time to say it.
+    fn failed(&mut self, node: &Path, error: InputError) -> Option<InputError> {
+        match self.seen.get_mut(node) {
+            Some((previous, said)) if *previous == error => {
+                if *said {
+                    None
+                } else {
+                    *said = true;
+                    Some(error)
+                }
+            }
+            _ => {
+                self.seen.insert(node.to_path_buf(), (error, false));
+                None
+            }
+        }
+    }
+
+    /// The device opened: a later failure is news again.
+    fn opened(&mut self, node: &Path) {
+        self.seen.remove(node);
+    }
+
+    /// Forgets devices that are gone.
+    fn keep_only(&mut self, present: &[DeviceInfo]) {
+        self.seen
+            .retain(|node, _| present.iter().any(|d| d.node == *node));
+    }
 }
 
 async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sender<InputEvent>) {
     let mut readers: HashMap<PathBuf, JoinHandle<()>> = HashMap::new();
-    let mut failures: HashMap<PathBuf, Failure> = HashMap::new();
+    let mut failures = OpenFailures::default();
     let mut tick = tokio::time::interval(POLL_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    'watching: loop {
         tick.tick().await;
         if tx.is_closed() {
             break;
         }
         readers.retain(|_, h| !h.is_finished());
         let devices = discover();
-        failures.retain(|node, _| devices.iter().any(|d| d.node == *node));
+        failures.keep_only(&devices);
         for device in devices {
             if readers.contains_key(&device.node) {
                 continue;
@@ -150,7 +183,7 @@ async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sen
             };
             match open_scanner(&device, grab) {
                 Ok(raw) => {
-                    failures.remove(&device.node);
+                    failures.opened(&device.node);
                     let node = device.node.clone();
                     let reader = tokio::spawn(read_scanner(
                         raw,
@@ -163,26 +196,14 @@ async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sen
                     readers.insert(node, reader);
                 }
                 // Gone between the listing and the open: nothing to say.
-                Err(e)
+                Err((_, e))
                     if e.raw_os_error() == Some(ENODEV) || e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    let error = InputError::from_io(&chosen.label, &device.node, "open", &e);
-                    // A node udev has not given its group yet fails once: say it only if it
-                    // fails on the next look too.
-                    let failure = failures.entry(device.node.clone()).or_insert(Failure {
-                        error: error.clone(),
-                        reported: false,
-                    });
-                    if failure.error != error {
-                        *failure = Failure {
-                            error: error.clone(),
-                            reported: false,
-                        };
-                    } else if !failure.reported {
-                        failure.reported = true;
-                        if tx.send(InputEvent::InputError(error)).await.is_err() {
-                            return;
-                        }
+                Err((what, e)) => {
+                    let error = InputError::from_io(&chosen.label, &device.node, what, &e);
+                    if let Some(error) = failures.failed(&device.node, error)
+                        && tx.send(InputEvent::InputError(error)).await.is_err()
+                    {
+                        break 'watching;
                     }
                 }
             }
@@ -194,10 +215,11 @@ async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sen
 }
 
 /// Opens and (if asked) grabs a device.
-fn open_scanner(device: &DeviceInfo, grab: bool) -> io::Result<RawDevice> {
-    let mut raw = RawDevice::open(&device.node)?;
+/// Opens and (if asked) grabs a device; the error says which of the two failed.
+fn open_scanner(device: &DeviceInfo, grab: bool) -> Result<RawDevice, (&'static str, io::Error)> {
+    let mut raw = RawDevice::open(&device.node).map_err(|e| ("open", e))?;
     if grab {
-        raw.grab()?;
+        raw.grab().map_err(|e| ("grab", e))?;
     }
     Ok(raw)
 }
@@ -284,6 +306,8 @@ async fn read_scanner(
                 }
             },
             () = sleep => assembler.on_deadline(Instant::now()),
+            // Nobody listens any more: let the device go now, not at its next key.
+            () = tx.closed() => return,
         };
         let sent = match out {
             Some(Assembled::Scan(scan)) => tx.send(InputEvent::Scan(scan)).await,
@@ -398,6 +422,33 @@ mod tests {
         assert!(busy.to_string().contains("another program"), "{busy}");
         let other = InputError::from_io("dock", node, "read", &io::Error::from_raw_os_error(5));
         assert!(other.to_string().contains("/dev/input/event7"), "{other}");
+    }
+
+    #[test]
+    fn an_open_failure_is_said_once_and_only_if_it_lasts() {
+        let node = Path::new("/dev/input/event9");
+        let denied = || InputError::Permission {
+            label: "dock".into(),
+            node: node.to_path_buf(),
+        };
+        let busy = InputError::Busy {
+            label: "dock".into(),
+            node: node.to_path_buf(),
+        };
+        let mut f = OpenFailures::default();
+        // udev's race: fails once, then opens. Nothing said.
+        assert_eq!(f.failed(node, denied()), None);
+        f.opened(node);
+        // A lasting failure: said on the second look, then not again.
+        assert_eq!(f.failed(node, denied()), None);
+        assert_eq!(f.failed(node, denied()), Some(denied()));
+        assert_eq!(f.failed(node, denied()), None);
+        // A different cause is news (after it lasts too).
+        assert_eq!(f.failed(node, busy.clone()), None);
+        assert_eq!(f.failed(node, busy.clone()), Some(busy));
+        // Unplugged: forgotten.
+        f.keep_only(&[]);
+        assert_eq!(f.failed(node, denied()), None);
     }
 
     #[test]
