@@ -157,10 +157,17 @@ pub enum Assembled {
 enum Collect {
     /// Taking characters.
     Taking,
-    /// Refused (too long, or events dropped): the error was given; swallow until the
-    /// terminator.
+    /// Refused (too long): the error was given; swallow until the terminator.
     Discarding,
+    /// Events were dropped: the error was given; swallow until the terminator or a quiet
+    /// gap of [`DROP_SETTLE`] (the terminator itself may be among the lost events).
+    DiscardingAfterDrop,
 }
+
+/// After dropped events, a gap this long without a key means the cut scan is over, even if
+/// its terminator was lost with the dropped events: the next scan is read again. Scanners
+/// never pause this long inside a scan; the gap is measured with the kernel's timestamps.
+pub const DROP_SETTLE: Duration = Duration::from_millis(250);
 
 /// The text of the scan being typed: shared by the device assembler and the terminal
 /// (keyboard-wedge) assembler, so both apply the same length and terminator rules.
@@ -194,7 +201,12 @@ impl ScanBuffer {
 
     /// Something is pending: characters, or a refused scan waiting for its terminator.
     pub(crate) fn is_open(&self) -> bool {
-        self.chars > 0 || self.state == Collect::Discarding
+        self.chars > 0 || self.state != Collect::Taking
+    }
+
+    /// Whether the scan was cut by dropped events and its tail is being swallowed.
+    pub(crate) fn after_drop(&self) -> bool {
+        self.state == Collect::DiscardingAfterDrop
     }
 
     pub(crate) fn touch(&mut self, now: Instant) {
@@ -208,7 +220,7 @@ impl ScanBuffer {
     /// Adds a character; gives the error once when the scan becomes too long.
     pub(crate) fn push(&mut self, now: Instant, c: char) -> Option<Assembled> {
         self.last_key = Some(now);
-        if self.state == Collect::Discarding {
+        if self.state != Collect::Taking {
             return None;
         }
         if self.started.is_none() {
@@ -242,7 +254,7 @@ impl ScanBuffer {
         let was = self.state.clone();
         self.text.clear();
         self.chars = 0;
-        self.state = Collect::Discarding;
+        self.state = Collect::DiscardingAfterDrop;
         (was == Collect::Taking).then(|| {
             Assembled::Error(ScanError::Dropped {
                 device: self.label.clone(),
@@ -359,10 +371,15 @@ impl KeyAssembler {
             return None;
         }
         let last = self.buffer.last_key()?;
-        match self.rules.terminator {
+        let due = match self.rules.terminator {
             Terminator::Idle => Some(last + self.rules.idle_end),
             _ => self.rules.abandon_after.map(|a| last + a),
+        };
+        if self.buffer.after_drop() {
+            let settle = last + DROP_SETTLE;
+            return Some(due.map_or(settle, |d| d.min(settle)));
         }
+        due
     }
 
     /// The deadline came: ends the scan on an idle gap, or abandons a stalled one.
@@ -945,6 +962,31 @@ mod tests {
         assert_eq!(texts[1], "sn-9");
         assert!(texts[2].contains("dropped key events"), "{texts:?}");
         assert_eq!(texts[3], "y");
+    }
+
+    #[test]
+    fn after_a_drop_a_quiet_gap_ends_the_cut_scan_even_without_its_enter() {
+        // The kernel dropped the cut scan's Enter with the rest: the discard must not eat
+        // the next scan, which comes after a gap (kernel timestamps) no scanner makes.
+        let mut f = Feeder::new("dock", rules(Layout::Us));
+        f.type_text("OVERFL");
+        f.input(KeyInput::Dropped);
+        f.input(KeyInput::Resync(vec![]));
+        f.type_text("OW-TAIL");
+        assert_eq!(
+            f.asm.deadline(),
+            Some(f.now + DROP_SETTLE),
+            "settle gap scheduled"
+        );
+        f.wait(249);
+        f.type_text("-MORE"); // still the cut scan's tail: swallowed
+        f.wait(250);
+        f.type_text("AFTER-DROP-7");
+        f.tap(KeyCode::KEY_ENTER);
+        let texts = f.texts();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].contains("dropped key events"), "{texts:?}");
+        assert_eq!(texts[1], "AFTER-DROP-7");
     }
 
     #[test]

@@ -135,7 +135,11 @@ def main():
     scans = (SERIAL_RECEIPT + [GS1_CTRL, GS1_ALT] + LOT_RECEIPT)
     burst = burst_scans()
     final = "AFTER-REPLUG-42"
-    expected_count = len(scans) + len(burst) + 1
+    # Typed while scantrail is stopped: ~170 key events, ~500 evdev events with the MSC_SCAN
+    # and SYN_REPORT of each, more than the kernel keeps for one reader.
+    overflow = "OVERFLOW-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 2
+    after_drop = "AFTER-DROP-7"
+    expected_count = len(scans) + len(burst) + 1 + 2  # + VM-PAUSE and AFTER-DROP-7
     sock = os.path.join(tempfile.mkdtemp(prefix="scantrail-vm-"), "qmp.sock")
     argv = qemu + ["-qmp", "unix:%s,server=on,wait=off" % sock,
                    "-trace", "hid_kbd_queue_full",
@@ -228,6 +232,24 @@ def main():
         type_and_read("GS1 with GS as Alt+0029", [GS1_ALT], NORMAL, gs="alt")
         type_and_read("lot receipt", LOT_RECEIPT, NORMAL)
         type_and_read("burst at QEMU's fastest rate", burst, BURST)
+
+        # SYN_DROPPED: the guest stops scantrail, we type a scan it cannot keep up with, the
+        # kernel drops events and says so; the cut scan must be refused with an error (not
+        # delivered wrong) and the next scan read whole.
+        type_and_read("scan that pauses the guest reader", ["VM-PAUSE"], NORMAL)
+        paused = False
+        end = time.time() + 20
+        while time.time() < end and not paused:
+            try:
+                paused = "guest: paused" in (lines.get(timeout=1) or "")
+            except queue.Empty:
+                pass
+        qmp.send(strokes(overflow), *BURST)
+        ev = next_event(30)  # the very next event: no (wrong) scan may come before it
+        check("events lost in the kernel (SYN_DROPPED) refuse the cut scan",
+              paused and ev is not None and ev["event"] == "error"
+              and "dropped key events" in ev["message"], repr(ev))
+        type_and_read("next scan after the drop", [after_drop], NORMAL)
 
         # Hot-plug: pull the keyboard out of the guest, plug it back, scan again.
         qmp.cmd("device_del", id="scanner")
