@@ -163,12 +163,32 @@ fn watch(ctx: &Context, args: &DevicesArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let mut scans = 0usize;
-        while let Some(event) = rx.recv().await {
-            print_event(&event, json)?;
-            if matches!(event, InputEvent::Scan(_)) {
-                scans += 1;
-                if count.is_some_and(|n| scans >= n) {
-                    break;
+        // Say so when no scanner turns up, rather than wait in silence.
+        let hint = tokio::time::sleep(std::time::Duration::from_secs(3));
+        tokio::pin!(hint);
+        let mut hinted = json;
+        loop {
+            tokio::select! {
+                event = rx.recv() => {
+                    let Some(event) = event else { break };
+                    print_event(&event, json)?;
+                    match event {
+                        InputEvent::DeviceConnected(_) => hinted = true,
+                        InputEvent::Scan(_) => {
+                            scans += 1;
+                            if count.is_some_and(|n| scans >= n) {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                () = &mut hint, if !hinted => {
+                    hinted = true;
+                    eprintln!(
+                        "No scanner yet. Plug one in (it is picked up within a second), or run \
+                         `scantrail devices` to see what is there and whether the config selects it."
+                    );
                 }
             }
         }
@@ -247,7 +267,9 @@ mod tests {
 
     #[test]
     fn control_characters_are_named() {
-        assert_eq!(visible("[)>\x1e06\x1d10AB\x04"), "[)><<RS>06<GS>10AB<EOT>");
+        assert_eq!(visible("[)>\x1e06\x1d10AB\x04"), "[)><RS>06<GS>10AB<EOT>");
         assert_eq!(visible("a\tb\x7f\u{85}"), "a<TAB>b<DEL><U+0085>");
+        // A literal '<' is doubled so it cannot pass for a control character's name.
+        assert_eq!(visible("<GS>\x1d"), "<<GS><GS>");
     }
 }

@@ -164,6 +164,7 @@ impl OpenFailures {
 async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sender<InputEvent>) {
     let mut readers: HashMap<PathBuf, JoinHandle<()>> = HashMap::new();
     let mut failures = OpenFailures::default();
+    let mut labels: HashMap<PathBuf, String> = HashMap::new();
     let mut tick = tokio::time::interval(POLL_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     'watching: loop {
@@ -172,19 +173,33 @@ async fn watch(selection: Selection, rules: ScanRules, grab: bool, tx: mpsc::Sen
             break;
         }
         readers.retain(|_, h| !h.is_finished());
+        labels.retain(|node, _| readers.contains_key(node));
         let devices = discover();
         failures.keep_only(&devices);
         for device in devices {
             if readers.contains_key(&device.node) {
                 continue;
             }
-            let Some(chosen) = selection.choose(&device) else {
+            let Some(mut chosen) = selection.choose(&device) else {
                 continue;
             };
+            // Two scanners of one model under one entry: tell them apart on screen and in
+            // the scan log by their node.
+            if labels
+                .iter()
+                .any(|(node, label)| *label == chosen.label && readers.contains_key(node))
+            {
+                let event = device
+                    .node
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                chosen.label = format!("{} ({})", chosen.label, event.unwrap_or_default());
+            }
             match open_scanner(&device, grab) {
                 Ok(raw) => {
                     failures.opened(&device.node);
                     let node = device.node.clone();
+                    labels.insert(node.clone(), chosen.label.clone());
                     let reader = tokio::spawn(read_scanner(
                         raw,
                         device,
