@@ -6,7 +6,7 @@
 
 use super::Context;
 use crate::input::select::{DeviceInfo, Selection, discover};
-use crate::input::{InputEvent, scanners};
+use crate::input::{Assembled, InputEvent, scanners};
 use anyhow::Context as _;
 use serde_json::json;
 use std::io::Write;
@@ -22,6 +22,10 @@ pub struct DevicesArgs {
     /// config selects.
     #[arg(long, value_name = "PATH", requires = "watch")]
     pub device: Option<PathBuf>,
+    /// With --watch: also read scans typed into this terminal (keyboard-wedge mode, e.g.
+    /// over SSH or from a scanner that cannot be grabbed), ended by Enter.
+    #[arg(long, requires = "watch")]
+    pub terminal: bool,
     /// With --watch: stop after this many scans.
     #[arg(long, value_name = "N", requires = "watch")]
     pub count: Option<usize>,
@@ -153,22 +157,50 @@ fn watch(ctx: &Context, args: &DevicesArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the input reader")?;
     let json = args.json;
     let count = args.count;
+    let rules = crate::input::ScanRules::from_config(input);
+    let mut wedge = args
+        .terminal
+        .then(|| crate::input::WedgeAssembler::new("terminal", &rules));
     runtime.block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::channel(256);
         let watcher = scanners::spawn_selected(selection, input, tx);
+        let mut typed = match wedge {
+            Some(_) => terminal_lines(),
+            None => tokio::sync::mpsc::channel(1).1,
+        };
         if !json {
             eprintln!(
-                "Waiting for scanners{}… scan a barcode to see what scantrail reads; Ctrl+C to stop.",
-                if input.grab { " (they are grabbed: their scans go nowhere else)" } else { "" }
+                "Waiting for scanners{}… scan a barcode to see what scantrail reads{}; Ctrl+C to stop.",
+                if input.grab { " (they are grabbed: their scans go nowhere else)" } else { "" },
+                if wedge.is_some() { ", or scan into this terminal" } else { "" }
             );
         }
         let mut scans = 0usize;
         // Say so when no scanner turns up, rather than wait in silence.
         let hint = tokio::time::sleep(std::time::Duration::from_secs(3));
         tokio::pin!(hint);
-        let mut hinted = json;
+        let mut hinted = json || wedge.is_some();
         loop {
             tokio::select! {
+                Some(line) = typed.recv(), if wedge.is_some() => {
+                    let assembled = wedge
+                        .as_mut()
+                        .map(|w| w.feed_str(std::time::Instant::now(), &line))
+                        .unwrap_or_default();
+                    for a in assembled {
+                        let event = match a {
+                            Assembled::Scan(scan) => {
+                                scans += 1;
+                                InputEvent::Scan(scan)
+                            }
+                            Assembled::Error(e) => InputEvent::InputError(e.into()),
+                        };
+                        print_event(&event, json)?;
+                    }
+                    if count.is_some_and(|n| scans >= n) {
+                        break;
+                    }
+                }
                 event = rx.recv() => {
                     let Some(event) = event else { break };
                     print_event(&event, json)?;
@@ -196,6 +228,22 @@ fn watch(ctx: &Context, args: &DevicesArgs) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lines typed into the terminal (or piped in), read on a thread of their own since stdin
+/// cannot be read asynchronously without taking it over. The channel closes at end of input.
+fn terminal_lines() -> tokio::sync::mpsc::Receiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        while matches!(stdin.read_line(&mut line), Ok(n) if n > 0) {
+            if tx.blocking_send(std::mem::take(&mut line)).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 fn print_event(event: &InputEvent, json: bool) -> anyhow::Result<()> {

@@ -195,6 +195,24 @@ def main():
 
     qmp = None
     try:
+        # `scantrail devices --json` in the guest: the list read from a real sysfs.
+        listing = None
+        end = time.time() + 60
+        while listing is None and time.time() < end:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            if line.startswith("["):
+                listing = json.loads(line)
+        kbd = [d for d in (listing or []) if d.get("usb") == "0627:0001"]
+        check("devices lists the QEMU keyboard: readable, selected as vm-scanner",
+              len(kbd) == 1 and kbd[0]["readable"] and kbd[0]["can_type"]
+              and kbd[0]["name"] == "QEMU QEMU USB Keyboard"
+              and kbd[0]["path"].startswith("/dev/input/event")
+              and (kbd[0]["scanner"] or {}).get("label") == "vm-scanner", repr(listing))
         ev = expect("connected", 60)
         check("guest grabs the QEMU keyboard by 0627:0001",
               ev is not None and ev["event"] == "connected" and ev["grabbed"]
