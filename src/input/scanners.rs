@@ -26,6 +26,10 @@ use tokio::task::JoinHandle;
 /// How often the device list is looked at for scanners plugged in or out.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How long a scanner whose reading failed (not unplugged) is left alone before it is
+/// opened again.
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
 /// What input tells the core and the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputEvent {
@@ -290,7 +294,7 @@ async fn read_scanner(
         return;
     }
     let mut resyncing = false;
-    let why = loop {
+    let (why, failed) = loop {
         let deadline = assembler.deadline();
         let sleep = async {
             match deadline {
@@ -312,12 +316,12 @@ async fn read_scanner(
                         Step::Skip => None,
                     }
                 }
-                Err(e) if e.raw_os_error() == Some(ENODEV) => break "unplugged".to_string(),
+                Err(e) if e.raw_os_error() == Some(ENODEV) => break ("unplugged".to_string(), false),
                 Err(e) => {
                     let error = InputError::from_io(&chosen.label, &device.node, "read", &e);
                     let why = error.to_string();
                     let _ = tx.send(InputEvent::InputError(error)).await;
-                    break why;
+                    break (why, true);
                 }
             },
             () = sleep => assembler.on_deadline(Instant::now()),
@@ -333,9 +337,15 @@ async fn read_scanner(
             return;
         }
     };
+    drop(stream);
     let _ = tx
         .send(InputEvent::DeviceDisconnected { scanner: info, why })
         .await;
+    if failed {
+        // The watcher opens the device again once this task has ended: wait, so that a
+        // device that keeps failing is reported every few seconds, not twice a second.
+        tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+    }
 }
 
 /// What a raw event means for the assembler.

@@ -70,6 +70,23 @@ def strokes(text, gs="ctrl"):
     return out
 
 
+# A scan on a scanner set to the German layout, as its key positions (QEMU qcodes name US
+# positions): Y/Z swapped, umlauts, AltGr (right Alt) for @ € ~, a dead ^ composing ê.
+DE_TEXT = "Zürich-ß/ÄÖ@€~ê"
+DE_KEYS = [("y", "shift"), ("bracket_left", None), ("r", None), ("i", None), ("c", None),
+           ("h", None), ("slash", None), ("minus", None), ("7", "shift"),
+           ("apostrophe", "shift"), ("semicolon", "shift"), ("q", "alt_r"), ("e", "alt_r"),
+           ("bracket_right", "alt_r"), ("grave_accent", None), ("e", None), ("ret", None)]
+
+
+def de_strokes():
+    out = []
+    for key, mod in DE_KEYS:
+        out += ([(mod, True)] if mod else []) + [(key, True), (key, False)] + \
+               ([(mod, False)] if mod else [])
+    return out
+
+
 def burst_scans():
     """The burst: one long scan with every printable ASCII character, then short scans
     back to back with no pause between them."""
@@ -280,6 +297,15 @@ def main():
               % (time.time() - t), ev is not None and ev["event"] == "connected", repr(ev))
         type_and_read("scan after replug", [final], NORMAL)
 
+        # The same keyboard read again as a scanner set to the German layout.
+        ev = expect("connected", 30)
+        check("second scantrail (layout de) grabs the keyboard",
+              ev is not None and ev.get("device") == "vm-scanner-de", repr(ev))
+        qmp.send(de_strokes(), *NORMAL)
+        ev = expect("scan", 30)
+        check("German layout through the kernel: %s" % DE_TEXT,
+              ev is not None and ev.get("text") == DE_TEXT, repr(ev))
+
         # The guest stops after the expected number of scans and powers off.
         end = time.time() + 30
         verdict = None
@@ -292,7 +318,7 @@ def main():
                 break
             if "guest: RESULT" in line:
                 verdict = line
-        check("guest scantrail exits cleanly after %d scans" % expected_count,
+        check("guest scantrail exits cleanly after %d + 1 scans" % expected_count,
               verdict is not None and "rc=0" in verdict, repr(verdict))
         check("QEMU accepted every key event (no hid_kbd_queue_full)", not qemu_drops,
               "%d dropped" % len(qemu_drops))

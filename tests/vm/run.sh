@@ -69,6 +69,7 @@ for m in input/evdev usb/common/usb-common usb/core/usbcore usb/host/xhci-hcd us
 done
 cp "$bin" "$ird/bin/scantrail"
 cp "$here/scanner.toml" "$ird/etc/scantrail/config.toml"
+cp "$here/scanner-de.toml" "$ird/etc/scantrail/de.toml"
 cp "$here/init" "$ird/init"; chmod +x "$ird/init"
 (cd "$ird" && find . | "$W/root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) > "$W/initrd.gz"
 
