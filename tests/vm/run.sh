@@ -27,8 +27,8 @@ say "fetching qemu-system-x86, busybox-static, linux-image-amd64 (download only)
 if ! ls "$W"/debs/linux-image-[0-9]*.deb >/dev/null 2>&1 || ! ls "$W"/debs/qemu-system-x86_*.deb >/dev/null 2>&1; then
   apt-get update -qq
   # -d: into a private cache, nothing installed (installing qemu-system-x86 for real would
-  # replace the machine's qemu-utils).
-  apt-get install -y -qq -d --no-install-recommends -o Dir::Cache::archives="$W/debs" \
+  # replace the machine's qemu-utils). --reinstall: fetched even if the host has one of them.
+  apt-get install -y -qq -d --reinstall --no-install-recommends -o Dir::Cache::archives="$W/debs" \
     qemu-system-x86 busybox-static linux-image-amd64 >/dev/null
 fi
 
