@@ -8,6 +8,7 @@ any failure.
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -330,11 +331,7 @@ def main():
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-        try:
-            os.unlink(sock)
-            os.rmdir(os.path.dirname(sock))
-        except OSError:
-            pass
+        shutil.rmtree(os.path.dirname(sock), ignore_errors=True)
     if failed or os.environ.get("VM_VERBOSE"):
         print("--- guest console ---")
         print("\n".join(log))
