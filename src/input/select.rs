@@ -417,6 +417,21 @@ mod tests {
     }
 
     #[test]
+    fn the_default_vendors_are_the_udev_rules_vendors() {
+        let rules = include_str!("../../udev/70-scantrail-scanners.rules");
+        let mut in_rules: Vec<u16> = rules
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split("ATTRS{idVendor}==\"").nth(1))
+            .filter_map(|rest| u16::from_str_radix(rest.get(..4)?, 16).ok())
+            .collect();
+        let mut known: Vec<u16> = KNOWN_SCANNER_VENDORS.iter().map(|(v, _)| *v).collect();
+        in_rules.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(in_rules, known);
+    }
+
+    #[test]
     fn globs() {
         assert!(glob_match(
             "Honeywell*",
