@@ -255,6 +255,9 @@ fn print_event(event: &InputEvent, json: bool) -> anyhow::Result<()> {
                 "device": s.device_label,
                 "text": s.text,
                 "ms": s.ended.duration_since(s.started).as_millis(),
+                // From the terminator's kernel timestamp to this line: the reader, the
+                // assembler and the channel, as the core would see it.
+                "lag_us": s.ended.elapsed().as_micros(),
             }),
             InputEvent::DeviceConnected(d) => json!({
                 "event": "connected", "device": d.label, "path": d.node,
