@@ -214,6 +214,35 @@ def main():
 
     qmp = None
     try:
+        # Phase 0: a user who may not read the device, and a device another program holds.
+        phase0 = {}
+        end = time.time() + 60
+        while time.time() < end:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None or "guest: phase0 done" in line:
+                break
+            for tag in ("denied-list", "denied-watch", "busy-watch"):
+                at = line.find(tag + ": ")  # the first may follow the BIOS's last words
+                if at >= 0:
+                    phase0.setdefault(tag, []).append(json.loads(line[at + len(tag) + 2:]))
+        listed = [d for d in (phase0.get("denied-list") or [[]])[0] if d.get("usb") == "0627:0001"]
+        check("devices, as a user without access: keyboard listed, not readable, still selected",
+              len(listed) == 1 and not listed[0]["readable"]
+              and "permission denied" in listed[0]["readable_why"]
+              and (listed[0]["scanner"] or {}).get("label") == "vm-scanner", repr(phase0.get("denied-list")))
+        denied = phase0.get("denied-watch", [])
+        check("watch without access: one error naming the device and the udev rule",
+              len(denied) == 1 and denied[0]["event"] == "error"
+              and "/dev/input/event" in denied[0]["message"]
+              and "udev/70-scantrail-scanners.rules" in denied[0]["message"], repr(denied))
+        busy = phase0.get("busy-watch", [])
+        check("watch while another program holds the scanner: one 'busy' error",
+              len(busy) == 1 and busy[0]["event"] == "error"
+              and "another program" in busy[0]["message"], repr(busy))
+
         # `scantrail devices --json` in the guest: the list read from a real sysfs.
         listing = None
         end = time.time() + 60
