@@ -245,6 +245,90 @@ pub struct InputConfig {
     pub gs_key: Option<String>,
     /// Take scanners for scantrail alone, so scans never reach the console.
     pub grab: bool,
+    /// Which input devices are scanners. Empty: every device whose USB vendor is a known
+    /// scanner maker (the list in `udev/70-scantrail-scanners.rules`), never a keyboard.
+    pub scanners: Vec<ScannerConfig>,
+}
+
+/// One `[[input.scanners]]` entry: the criteria a device must all meet, and what to call it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScannerConfig {
+    /// Shown on screen and recorded with each scan. Unset: the device's name.
+    pub label: Option<String>,
+    /// The device node or a link to it, e.g. `/dev/input/by-id/usb-…-event-kbd`.
+    pub path: Option<PathBuf>,
+    /// The device name, with `*` and `?` wildcards, e.g. `"Honeywell*"`.
+    pub name: Option<String>,
+    /// The USB vendor id, or vendor:product, in hex: `"0c2e"`, `"0c2e:0b61"`.
+    pub usb: Option<UsbId>,
+    /// This scanner's keyboard layout, if not `input.layout`.
+    pub layout: Option<Layout>,
+}
+
+/// A USB vendor id with an optional product id, written `vvvv` or `vvvv:pppp` in hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UsbId {
+    pub vendor: u16,
+    pub product: Option<u16>,
+}
+
+impl UsbId {
+    /// Whether a device with these ids is meant.
+    pub fn matches(&self, vendor: u16, product: u16) -> bool {
+        self.vendor == vendor && self.product.is_none_or(|p| p == product)
+    }
+}
+
+impl TryFrom<String> for UsbId {
+    type Error = String;
+    fn try_from(text: String) -> Result<UsbId, String> {
+        text.parse()
+    }
+}
+
+impl std::str::FromStr for UsbId {
+    type Err = String;
+    fn from_str(text: &str) -> Result<UsbId, String> {
+        let bad = || {
+            format!(
+                "'{text}' is not a USB id: write the vendor id or vendor:product in hex, \
+                 as `scantrail devices` shows them (e.g. \"0c2e\" or \"0c2e:0b61\")"
+            )
+        };
+        let hex = |part: &str| {
+            (part.len() == 4)
+                .then(|| u16::from_str_radix(part, 16).ok())
+                .flatten()
+                .ok_or_else(bad)
+        };
+        match text.trim().split_once(':') {
+            Some((v, p)) => Ok(UsbId {
+                vendor: hex(v)?,
+                product: Some(hex(p)?),
+            }),
+            None => Ok(UsbId {
+                vendor: hex(text.trim())?,
+                product: None,
+            }),
+        }
+    }
+}
+
+impl From<UsbId> for String {
+    fn from(id: UsbId) -> String {
+        id.to_string()
+    }
+}
+
+impl std::fmt::Display for UsbId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.product {
+            Some(p) => write!(f, "{:04x}:{p:04x}", self.vendor),
+            None => write!(f, "{:04x}", self.vendor),
+        }
+    }
 }
 
 impl Default for InputConfig {
@@ -256,6 +340,7 @@ impl Default for InputConfig {
             layout: Layout::Us,
             gs_key: None,
             grab: true,
+            scanners: Vec::new(),
         }
     }
 }
@@ -458,6 +543,31 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        if let Some(name) = &self.input.gs_key
+            && crate::input::assembler::gs_key_code(name).is_none()
+        {
+            return Err(invalid_key(
+                text,
+                path,
+                "input",
+                "gs_key",
+                format!(
+                    "'{name}' is not a key name: write a function key (\"F8\") or a Linux key name (\"KEY_PAUSE\")"
+                ),
+            ));
+        }
+        for scanner in &self.input.scanners {
+            if scanner.path.is_none() && scanner.name.is_none() && scanner.usb.is_none() {
+                return Err(invalid_key(
+                    text,
+                    path,
+                    "input.scanners",
+                    "label",
+                    "a [[input.scanners]] entry needs path, name or usb to say which device it is"
+                        .into(),
+                ));
+            }
+        }
         if self.input.idle_end_ms == 0 {
             return Err(invalid_key(
                 text,
@@ -613,6 +723,44 @@ mod tests {
     fn shipped_config_toml_equals_the_defaults() {
         let text = include_str!("../config.toml");
         assert_eq!(parse(text), Ok(Config::default()));
+    }
+
+    #[test]
+    fn scanner_entries_and_their_mistakes() {
+        let ok = parse(
+            "[[input.scanners]]\nlabel = \"dock\"\nusb = \"0C2E:0b61\"\nlayout = \"de\"\n\n[[input.scanners]]\nname = \"Zebra*\"\n",
+        )
+        .map(|c| c.input.scanners);
+        let scanners = ok.unwrap_or_default();
+        assert_eq!(scanners.len(), 2);
+        assert_eq!(
+            scanners[0].usb,
+            Some(UsbId {
+                vendor: 0x0c2e,
+                product: Some(0x0b61)
+            })
+        );
+        assert_eq!(scanners[0].layout, Some(Layout::De));
+        assert!(scanners[0].usb.is_some_and(|u| u.matches(0x0c2e, 0x0b61)));
+        assert!(!scanners[0].usb.is_some_and(|u| u.matches(0x0c2e, 0x0b62)));
+
+        let err = parse("[[input.scanners]]\nlabel = \"x\"\nusb = \"honeywell\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("test.toml:3:"), "{err}");
+        assert!(err.contains("is not a USB id"), "{err}");
+        let err = parse("[[input.scanners]]\nlabel = \"x\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("needs path, name or usb"), "{err}");
+        let err = parse("[[input.scanners]]\nusb = \"05e0\"\nvid = 1\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("test.toml:3:"), "{err}");
+        let err = parse("[input]\ngs_key = \"Hyper\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(err.starts_with("test.toml:2: input.gs_key:"), "{err}");
     }
 
     #[test]

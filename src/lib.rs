@@ -12,6 +12,7 @@ pub mod core;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod input;
 pub mod notify;
 pub mod session;
 pub mod store;

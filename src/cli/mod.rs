@@ -13,6 +13,7 @@ use std::process::ExitCode;
 mod config_cmd;
 mod db;
 pub mod decode;
+mod devices;
 mod export;
 mod import;
 mod init;
@@ -66,6 +67,8 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Say what scans mean, without recording anything.
     Decode(decode::DecodeArgs),
+    /// List input devices and which are scanners; --watch prints scans as they are read.
+    Devices(devices::DevicesArgs),
 }
 
 /// What every command starts from: the config in force and where the database is.
@@ -157,6 +160,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Db(cmd) => db::run(&ctx, cmd),
                 Command::Replay(args) => replay::run(&ctx, args),
                 Command::Run(args) => run::run(&ctx, args),
+                Command::Devices(args) => devices::run(&ctx, args),
                 Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }
