@@ -749,3 +749,13 @@ fn an_unreadable_scan_is_logged_as_an_error_and_changes_nothing() {
     expect(&r[0], Error, "An error is waiting");
     expect(&r[2], Ok, "4 × USB-C cable 1 m");
 }
+
+#[test]
+fn a_serial_run_grows_with_more_serials_than_announced() {
+    let mut s = station();
+    let r = s.run(&format!("{LAPTOP}\nSN-4471-0300\nSN-4471-0301\nLOC-A-01-1"));
+    expect(&r[1], Ok, "serial 1 of 1");
+    expect(&r[2], Ok, "serial 2 of 2");
+    // Ended with every serial it was told of: no warning.
+    expect(&r[3], Ok, "Receiving into A-01-1");
+}

@@ -168,7 +168,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// `scantrail` alone runs the kiosk.
-const DEFAULT_COMMAND: Command = Command::Run(run::RunArgs { demo: false });
+const DEFAULT_COMMAND: Command = Command::Run(run::RunArgs {
+    demo: false,
+    headless: false,
+});
 
 fn unreachable_config() -> anyhow::Result<ExitCode> {
     anyhow::bail!("internal: config command dispatched twice")

@@ -200,6 +200,11 @@ impl ScanBuffer {
     }
 
     /// Something is pending: characters, or a refused scan waiting for its terminator.
+    /// What has been taken of the scan so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn is_open(&self) -> bool {
         self.chars > 0 || self.state != Collect::Taking
     }

@@ -75,6 +75,11 @@ impl WedgeAssembler {
             .collect()
     }
 
+    /// What has been typed of the next scan (for a UI that shows it).
+    pub fn typed(&self) -> &str {
+        self.buffer.text()
+    }
+
     /// Whether a scan is being typed (for a UI that shows it).
     pub fn is_typing(&self) -> bool {
         self.buffer.is_open()

@@ -374,7 +374,7 @@ impl Session {
                 done,
                 ..
             } if product.sku == sku && line.serial.is_some() => {
-                format!(" — serial {} of {expected}", done + 1)
+                format!(" — serial {} of {}", done + 1, (*expected).max(done + 1))
             }
             _ => String::new(),
         };

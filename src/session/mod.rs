@@ -1118,8 +1118,16 @@ impl Session {
                 let step = self.line(next, line, world, out)?;
                 if step.is_ok() {
                     let timer = self.new_timer(out);
-                    if let Pending::Serials { done, timer: t, .. } = &mut next.pending {
+                    if let Pending::Serials {
+                        done,
+                        expected,
+                        timer: t,
+                        ..
+                    } = &mut next.pending
+                    {
                         *done += 1;
+                        // More serials than announced: the run grows with them.
+                        *expected = (*expected).max(*done);
                         *t = Some(timer);
                     }
                 }

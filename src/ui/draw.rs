@@ -157,9 +157,14 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
     if let Some(op) = &view.operator {
         left.push(Span::raw(format!("  {op}")));
     }
+    // "scanners 1/2" against the scanners the config names; "scanners 1" when scanners are
+    // found by maker; "keyboard" while none is read.
     let right = match view.scanners {
-        Some((connected, configured)) => format!("scanners {connected}/{configured} "),
-        None => "keyboard ".to_owned(),
+        Some((connected, configured)) if configured > 0 => {
+            format!("scanners {connected}/{configured} ")
+        }
+        Some((connected, _)) if connected > 0 => format!("scanners {connected} "),
+        _ => "keyboard ".to_owned(),
     };
     let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
     let pad = (area.width as usize).saturating_sub(used + right.chars().count());

@@ -87,7 +87,6 @@ pub const BINDINGS: &[Binding] = &[
 #[derive(Debug, Clone)]
 pub struct KeyTable {
     bindings: Vec<Binding>,
-    gs_key: Option<KeyCode>,
     ack_key: KeyCode,
 }
 
@@ -101,7 +100,6 @@ impl KeyTable {
                 .copied()
                 .filter(|b| Some(b.key) != gs_key && b.key != ack_key)
                 .collect(),
-            gs_key,
             ack_key,
         }
     }
@@ -124,14 +122,6 @@ impl KeyTable {
             .iter()
             .find(|b| b.key == key.code)
             .map(|b| (b.action)())
-    }
-
-    /// Whether the key stands for the GS separator.
-    pub fn is_gs(&self, key: &KeyEvent) -> bool {
-        Some(key.code) == self.gs_key
-            || (key.modifiers.contains(KeyModifiers::CONTROL)
-                && matches!(key.code, KeyCode::Char(']') | KeyCode::Char('5')))
-            || key.code == KeyCode::Char('\u{1d}')
     }
 
     /// The help bar: the same rows that dispatch, plus Ctrl+C.
@@ -206,10 +196,11 @@ mod tests {
     fn a_gs_key_leaves_the_table() {
         let table = KeyTable::new(Some("F8"), "Enter");
         assert_eq!(table.action(&press(KeyCode::F(8))), None);
-        assert!(table.is_gs(&press(KeyCode::F(8))));
         assert!(!table.help().iter().any(|(l, _)| l == "F8"));
         let plain = KeyTable::new(None, "Enter");
-        assert!(plain.is_gs(&KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL)));
-        assert!(!plain.is_gs(&press(KeyCode::F(8))));
+        assert_eq!(
+            plain.action(&press(KeyCode::F(8))),
+            Some(Action::Command("UNDO"))
+        );
     }
 }

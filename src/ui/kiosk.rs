@@ -14,6 +14,7 @@ use super::view::View;
 use crate::config::Config;
 use crate::core::Core;
 use crate::domain::Outcome;
+use crate::input::{Assembled, ScanRules, TermKey, WedgeAssembler};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -35,7 +36,17 @@ pub enum UiEvent {
 /// What reaches the core thread.
 #[derive(Debug)]
 pub enum CoreInput {
-    Scan { raw: String, device: Option<String> },
+    Scan {
+        raw: String,
+        device: Option<String>,
+    },
+    /// A scan the input layer could not read whole: logged as an error.
+    Unreadable {
+        device: String,
+        why: String,
+    },
+    /// News for the recent list (a scanner plugged in or out, one that cannot be opened).
+    Notice(crate::session::Feedback),
     Quit,
 }
 
@@ -85,7 +96,7 @@ pub fn run(
     };
     let mut ui = UiState {
         view: View::new(""),
-        typing: String::new(),
+        wedge: WedgeAssembler::new("keyboard", &ScanRules::from_config(&config.input)),
         help_open: options.demo,
         cheat_sheet: if options.demo {
             super::cheat_sheet()
@@ -93,8 +104,6 @@ pub fn run(
             Vec::new()
         },
         scanners: None,
-        max_scan_len: config.input.max_scan_len as usize,
-        tab_ends_scan: config.input.terminator == crate::config::Terminator::Tab,
         command_prefix: config.barcodes.command_prefix.clone(),
     };
     let watchdog = crate::notify::watchdog_interval();
@@ -138,6 +147,13 @@ pub fn run(
                         device: Some("keyboard".into()),
                     });
                 }
+                KeyOutcome::Unreadable(why) => {
+                    dirty = true;
+                    let _ = core_tx.send(CoreInput::Unreadable {
+                        device: "keyboard".into(),
+                        why,
+                    });
+                }
                 KeyOutcome::Quit => break Ok(()),
             },
             UiEvent::Resize => dirty = true,
@@ -176,25 +192,26 @@ enum KeyOutcome {
     Nothing,
     Redraw,
     Scan(String),
+    /// Typed keys that were not a scan (too long): the reason.
+    Unreadable(String),
     Quit,
 }
 
 /// The UI thread's own state: what is being typed, the help sheet, the scanners.
 struct UiState {
     view: View,
-    typing: String,
+    /// Keys typed in the terminal, cut into scans by the same rules as a scanner's.
+    wedge: WedgeAssembler,
     help_open: bool,
     cheat_sheet: Vec<(String, String)>,
     scanners: Option<(usize, usize)>,
-    max_scan_len: usize,
-    tab_ends_scan: bool,
     command_prefix: String,
 }
 
 impl UiState {
     fn compose(&self) -> View {
         let mut view = self.view.clone();
-        view.typing = crate::session::shown(&self.typing);
+        view.typing = crate::session::shown(self.wedge.typed());
         view.help_open = self.help_open;
         view.cheat_sheet = self.cheat_sheet.clone();
         view.scanners = self.scanners;
@@ -205,17 +222,6 @@ impl UiState {
         if key.kind == KeyEventKind::Release {
             return KeyOutcome::Nothing;
         }
-        if keys.is_gs(key) {
-            self.typing.push('\u{1d}');
-            return KeyOutcome::Redraw;
-        }
-        if keys.is_ack(key) && key.code != KeyCode::Enter {
-            return if self.view.lock.is_some() {
-                KeyOutcome::Scan(format!("{}ACK", self.command_prefix))
-            } else {
-                KeyOutcome::Nothing
-            };
-        }
         if let Some(action) = keys.action(key) {
             return match action {
                 Action::Quit => KeyOutcome::Quit,
@@ -223,45 +229,51 @@ impl UiState {
                     self.help_open = !self.help_open;
                     KeyOutcome::Redraw
                 }
-                Action::Command(word) => {
-                    self.typing.clear();
-                    KeyOutcome::Scan(format!("{}{word}", self.command_prefix))
-                }
+                Action::Command(word) => KeyOutcome::Scan(format!("{}{word}", self.command_prefix)),
             };
         }
-        match key.code {
-            KeyCode::Enter => self.end_scan(keys.is_ack(key)),
-            KeyCode::Tab if self.tab_ends_scan => self.end_scan(false),
-            KeyCode::Backspace => {
-                self.typing.pop();
-                KeyOutcome::Redraw
-            }
-            KeyCode::Esc if self.help_open => {
+        let locked = self.view.lock.is_some();
+        let ack = format!("{}ACK", self.command_prefix);
+        if keys.is_ack(key) && key.code != KeyCode::Enter {
+            return if locked {
+                KeyOutcome::Scan(ack)
+            } else {
+                KeyOutcome::Nothing
+            };
+        }
+        if key.code == KeyCode::Esc && self.help_open {
+            self.help_open = false;
+            return KeyOutcome::Redraw;
+        }
+        // Enter on an empty line acknowledges an error, where Enter is the ack key.
+        if key.code == KeyCode::Enter && self.wedge.typed().is_empty() {
+            return if locked && keys.is_ack(key) {
+                KeyOutcome::Scan(ack)
+            } else {
+                KeyOutcome::Nothing
+            };
+        }
+        match self.wedge.feed(std::time::Instant::now(), term_key(key)) {
+            Some(Assembled::Scan(scan)) => {
                 self.help_open = false;
-                KeyOutcome::Redraw
+                KeyOutcome::Scan(scan.text)
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                // One over the limit is kept so the core can say the scan was too long.
-                if self.typing.chars().count() <= self.max_scan_len {
-                    self.typing.push(c);
-                }
-                KeyOutcome::Redraw
-            }
-            _ => KeyOutcome::Nothing,
+            Some(Assembled::Error(e)) => KeyOutcome::Unreadable(e.to_string()),
+            None => KeyOutcome::Redraw,
         }
     }
+}
 
-    /// Enter: the typed text is a scan; on an empty line while an error waits, and with
-    /// Enter as the ack key, it is the acknowledgement.
-    fn end_scan(&mut self, enter_acks: bool) -> KeyOutcome {
-        if self.typing.is_empty() {
-            if enter_acks && self.view.lock.is_some() {
-                return KeyOutcome::Scan(format!("{}ACK", self.command_prefix));
-            }
-            return KeyOutcome::Nothing;
-        }
-        self.help_open = false;
-        KeyOutcome::Scan(std::mem::take(&mut self.typing))
+/// A crossterm key as the wedge assembler takes it.
+fn term_key(key: &KeyEvent) -> TermKey {
+    match key.code {
+        KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => TermKey::Ctrl(c),
+        KeyCode::Char(c) => TermKey::Char(c),
+        KeyCode::Enter => TermKey::Enter,
+        KeyCode::Tab => TermKey::Tab,
+        KeyCode::Backspace => TermKey::Backspace,
+        KeyCode::F(n) => TermKey::F(n),
+        _ => TermKey::Other,
     }
 }
 
@@ -299,13 +311,22 @@ fn core_loop(mut core: Core, input: Receiver<CoreInput>, ui: Sender<UiEvent>) {
                 view.record(&report, &View::clock(now));
                 Some(report.feedback.outcome)
             }
+            Some(CoreInput::Unreadable { device, why }) => {
+                let report = core.unreadable_scan(now, "(unreadable scan)", Some(&device), &why);
+                view.record(&report, &View::clock(now));
+                Some(report.feedback.outcome)
+            }
+            Some(CoreInput::Notice(feedback)) => {
+                view.notice(&feedback, "(scanner)", &View::clock(now));
+                None
+            }
             None => {
                 let notices = core.tick(now);
                 if notices.is_empty() {
                     continue;
                 }
                 for n in &notices {
-                    view.notice(n, &View::clock(now));
+                    view.notice(n, "(timer)", &View::clock(now));
                 }
                 Some(Outcome::Warn)
             }
@@ -355,4 +376,155 @@ fn spawn_signal_thread(ui: Sender<UiEvent>) -> std::io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+/// Starts reading the scanners the config selects, on a thread with its own async runtime:
+/// scans go to the core, plugging and unplugging to the screen (and the recent list).
+pub fn start_scanners(input: &crate::config::InputConfig, feeds: Feeds) {
+    let input = input.clone();
+    let expected = input.scanners.len();
+    let spawned = std::thread::Builder::new()
+        .name("scantrail-scanners".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = feeds.scans.send(CoreInput::Notice(warn(
+                        "NO SCANNERS",
+                        format!("Scanners cannot be read: {e}"),
+                    )));
+                    return;
+                }
+            };
+            runtime.block_on(forward_scanners(input, expected, feeds));
+        });
+    if let Err(e) = spawned {
+        eprintln!("scantrail: scanners cannot be read: {e}");
+    }
+}
+
+fn warn(headline: &str, message: String) -> crate::session::Feedback {
+    crate::session::Feedback {
+        outcome: Outcome::Warn,
+        headline: headline.to_owned(),
+        message,
+    }
+}
+
+async fn forward_scanners(input: crate::config::InputConfig, expected: usize, feeds: Feeds) {
+    use crate::input::{InputError, InputEvent};
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let _readers = crate::input::spawn_scanners(&input, tx);
+    let mut connected = std::collections::BTreeSet::new();
+    let _ = feeds.ui.send(UiEvent::Scanners(0, expected));
+    while let Some(event) = rx.recv().await {
+        let sent = match event {
+            InputEvent::Scan(scan) => feeds.scans.send(CoreInput::Scan {
+                raw: scan.text,
+                device: Some(scan.device_label),
+            }),
+            InputEvent::InputError(InputError::Scan(e)) => {
+                feeds.scans.send(CoreInput::Unreadable {
+                    device: e.device().to_owned(),
+                    why: e.to_string(),
+                })
+            }
+            InputEvent::InputError(e) => feeds
+                .scans
+                .send(CoreInput::Notice(warn("SCANNER", e.to_string()))),
+            InputEvent::DeviceConnected(info) => {
+                connected.insert(info.node.clone());
+                let _ = feeds.ui.send(UiEvent::Scanners(connected.len(), expected));
+                feeds
+                    .scans
+                    .send(CoreInput::Notice(crate::session::Feedback {
+                        outcome: Outcome::Info,
+                        headline: "SCANNER".into(),
+                        message: format!("Scanner connected: {info}"),
+                    }))
+            }
+            InputEvent::DeviceDisconnected { scanner, why } => {
+                connected.remove(&scanner.node);
+                let _ = feeds.ui.send(UiEvent::Scanners(connected.len(), expected));
+                feeds.scans.send(CoreInput::Notice(warn(
+                    "SCANNER",
+                    format!("Scanner {} is gone: {why}", scanner.label),
+                )))
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+/// A station without a screen: scanners → core → journal, each outcome logged to stderr
+/// (the journal under systemd), READY and WATCHDOG for systemd, until a signal.
+pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
+    let (ui_tx, ui_rx) = mpsc::channel::<UiEvent>();
+    let (core_tx, core_rx) = mpsc::channel::<CoreInput>();
+    let station = core.station().to_owned();
+    let core_thread = {
+        let ui_tx = ui_tx.clone();
+        std::thread::Builder::new()
+            .name("scantrail-core".into())
+            .spawn(move || core_loop(core, core_rx, ui_tx))?
+    };
+    spawn_signal_thread(ui_tx.clone())?;
+    start_scanners(
+        &config.input,
+        Feeds {
+            scans: core_tx.clone(),
+            ui: ui_tx.clone(),
+        },
+    );
+    eprintln!("scantrail: station {station} running headless; reading scanners");
+    let _ = crate::notify::notify("READY=1");
+    let watchdog = crate::notify::watchdog_interval();
+    let mut last_seen = 0u64;
+    let glyphs = super::draw::Glyphs::for_term("linux");
+    let result = loop {
+        let event = match watchdog {
+            Some(every) => match ui_rx.recv_timeout(every) {
+                Ok(e) => Some(e),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break Ok(()),
+            },
+            None => match ui_rx.recv() {
+                Ok(e) => Some(e),
+                Err(_) => break Ok(()),
+            },
+        };
+        if watchdog.is_some() {
+            let _ = crate::notify::notify("WATCHDOG=1");
+        }
+        match event {
+            Some(UiEvent::View(view, _)) => {
+                let mut fresh: Vec<_> = view.recent.iter().filter(|r| r.seq > last_seen).collect();
+                fresh.reverse();
+                for r in fresh {
+                    last_seen = r.seq;
+                    eprintln!(
+                        "{} {} {:<5} {}  {}",
+                        r.at,
+                        glyphs.of(r.outcome),
+                        r.outcome.as_str().to_uppercase(),
+                        r.scan,
+                        r.message
+                    );
+                }
+            }
+            Some(UiEvent::Signal(_)) => break Ok(()),
+            Some(UiEvent::CoreStopped(reason)) => break Err(std::io::Error::other(reason)),
+            Some(_) | None => {}
+        }
+    };
+    let _ = crate::notify::notify("STOPPING=1");
+    let _ = core_tx.send(CoreInput::Quit);
+    let _ = core_thread.join();
+    eprintln!("scantrail: stopped");
+    result
 }

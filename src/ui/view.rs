@@ -15,6 +15,8 @@ pub const RECENT: usize = 50;
 /// One scan in the "Recent" list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentScan {
+    /// Counts up with every entry, so a log that follows the list knows what is new.
+    pub seq: u64,
     /// Local time, `HH:MM:SS`.
     pub at: String,
     pub outcome: Outcome,
@@ -124,9 +126,10 @@ impl View {
         }
     }
 
-    /// A timer's notice, with no scan.
-    pub fn notice(&mut self, feedback: &Feedback, time: &str) {
-        self.push_recent(time, "(timer)", feedback);
+    /// News with no scan: a pairing's timer ran out (`source` "(timer)"), a scanner came or
+    /// went ("(scanner)").
+    pub fn notice(&mut self, feedback: &Feedback, source: &str, time: &str) {
+        self.push_recent(time, source, feedback);
         self.last = Some(LastScan {
             outcome: feedback.outcome,
             headline: feedback.headline.clone(),
@@ -139,7 +142,9 @@ impl View {
         if self.recent.len() == RECENT {
             self.recent.pop_back();
         }
+        let seq = self.recent.front().map_or(1, |r| r.seq + 1);
         self.recent.push_front(RecentScan {
+            seq,
             at: time.to_owned(),
             outcome: feedback.outcome,
             scan: scan.to_owned(),

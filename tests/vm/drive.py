@@ -30,6 +30,24 @@ GS1_ALT = "0100614141000012" + "10L2026-131" + GS + "3712"
 # A lot receipt, with lower case and shifted punctuation on the way.
 LOT_RECEIPT = ["PO-1042", "CMD-QTY-12", "0614141000012", "L2026-118", "lot:a_b+c{1}|~?"]
 
+# The third phase, scanner -> scan session -> journal through `run --headless`, on the demo
+# warehouse: a serial receipt against PO-1043, two glove lots in GS1 (GS as Ctrl+] and as
+# Alt+0029), the PO finished, then a blind lot receipt of 12. Each scan gets one outcome.
+HEADLESS_SERIAL = ["OP-ANNA", "CMD-RECEIVE", "PO-1043", "LOC-DOCK", "0614141000050",
+                   "HS200-SN-0001", "HS200-SN-0002"]
+HEADLESS_GS1_CTRL = GS1_CTRL
+HEADLESS_GS1_ALT = "0100614141000043" + "10GLV-2026/08" + GS + "17270731"
+HEADLESS_LOT = ["CMD-DONE", "CMD-QTY-12", "0614141000012", "L2026-150"]
+HEADLESS_COUNT = len(HEADLESS_SERIAL) + 2 + len(HEADLESS_LOT)
+# What the journal must hold afterwards: (kind, sku, lot, serial, qty, to, document).
+HEADLESS_MOVEMENTS = [
+    ("receive", "HS-200", None, "HS200-SN-0001", 1, "DOCK", "PO-1043"),
+    ("receive", "HS-200", None, "HS200-SN-0002", 1, "DOCK", "PO-1043"),
+    ("receive", "GLV-M", "GLV-2026/07", None, 1, "DOCK", "PO-1043"),
+    ("receive", "GLV-M", "GLV-2026/08", None, 1, "DOCK", "PO-1043"),
+    ("receive", "ASP-500", "L2026-150", None, 12, "DOCK", None),
+]
+
 # US layout: character -> (QEMU qcode, shift)
 UNSHIFTED = {"-": "minus", "=": "equal", "[": "bracket_left", "]": "bracket_right",
              "\\": "backslash", ";": "semicolon", "'": "apostrophe", "`": "grave_accent",
@@ -162,7 +180,8 @@ def main():
     argv = qemu + ["-qmp", "unix:%s,server=on,wait=off" % sock,
                    "-trace", "hid_kbd_queue_full",
                    "-device", "usb-kbd,id=scanner,bus=xhci.0",
-                   "-append", "console=ttyS0 panic=-1 quiet loglevel=1 st_count=%d" % expected_count]
+                   "-append", "console=ttyS0 panic=-1 quiet loglevel=1 st_count=%d st_headless=%d"
+                   % (expected_count, HEADLESS_COUNT)]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = queue.Queue()
     log = []
@@ -338,6 +357,56 @@ def main():
         ev = expect("scan", 30)
         check("German layout through the kernel: %s" % DE_TEXT,
               ev is not None and ev.get("text") == DE_TEXT, repr(ev))
+
+        # The whole path: run --headless records what is scanned in the journal.
+        ready = False
+        end = time.time() + 60
+        while time.time() < end and not ready:
+            try:
+                ready = "guest: headless ready" in (lines.get(timeout=1) or "")
+            except queue.Empty:
+                pass
+        check("run --headless grabs the scanner", ready)
+        qmp.send([e for t in HEADLESS_SERIAL + [HEADLESS_GS1_CTRL] for e in strokes(t)], *NORMAL)
+        qmp.send(strokes(HEADLESS_GS1_ALT, "alt"), *NORMAL)
+        qmp.send([e for t in HEADLESS_LOT for e in strokes(t)], *NORMAL)
+        dump = None
+        headless = []
+        end = time.time() + 60
+        while time.time() < end and dump is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            if line.startswith("headless: "):
+                headless.append(line)
+            if "guest: MOVEMENTS-BEGIN" in line:
+                dump = lines.get(timeout=30)
+        recorded = []
+        try:
+            recorded = [(m["kind"], m["sku"], m["lot"], m["serial"], m["qty"], m["to"], m["document"])
+                        for m in json.loads(dump or "[]")]
+        except (ValueError, KeyError, TypeError) as e:
+            recorded = [("unreadable dump", str(e))]
+        fresh = [m for m in recorded if m in HEADLESS_MOVEMENTS]
+        check("run --headless: every scan recorded in the journal (%d receipts)" % len(HEADLESS_MOVEMENTS),
+              fresh == HEADLESS_MOVEMENTS, "got %r; headless log %r" % (recorded[-6:], headless[-8:]))
+        errors = [h for h in headless if " ERROR " in h]
+        check("run --headless: no scan refused", not errors, repr(errors))
+        verify = None
+        end = time.time() + 30
+        while time.time() < end and verify is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            if line.startswith("verify: "):
+                verify = line
+        check("db verify agrees with the journal afterwards", verify is not None and "ok:" in verify, repr(verify))
 
         # The guest stops after the expected number of scans and powers off.
         end = time.time() + 30
