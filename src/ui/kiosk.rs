@@ -121,21 +121,11 @@ pub fn run(
                 let _ = crate::notify::notify("READY=1");
             }
         }
-        let event = match watchdog {
-            Some(every) => match ui_rx.recv_timeout(every) {
-                Ok(e) => Some(e),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break Ok(()),
-            },
-            None => match ui_rx.recv() {
-                Ok(e) => Some(e),
-                Err(_) => break Ok(()),
-            },
+        let event = match wait_for_event(&ui_rx, watchdog) {
+            Waited::Event(event) => event,
+            Waited::Tick => continue,
+            Waited::Closed => break Ok(()),
         };
-        if watchdog.is_some() {
-            let _ = crate::notify::notify("WATCHDOG=1");
-        }
-        let Some(event) = event else { continue };
         match event {
             UiEvent::Key(key) => match ui.key(&key, &keys) {
                 KeyOutcome::Nothing => {}
@@ -185,6 +175,32 @@ pub fn run(
     let _ = core_thread.join();
     ratatui::restore();
     result
+}
+
+/// What waiting for the next event came to.
+enum Waited {
+    Event(UiEvent),
+    /// The watchdog interval passed with nothing to do.
+    Tick,
+    /// Every sender is gone: time to stop.
+    Closed,
+}
+
+/// Waits for the next event — under a systemd watchdog at most half its interval — and
+/// feeds the watchdog each time the loop comes round, so a stuck loop is restarted.
+fn wait_for_event(rx: &Receiver<UiEvent>, watchdog: Option<Duration>) -> Waited {
+    let waited = match watchdog {
+        Some(every) => match rx.recv_timeout(every) {
+            Ok(e) => Waited::Event(e),
+            Err(RecvTimeoutError::Timeout) => Waited::Tick,
+            Err(RecvTimeoutError::Disconnected) => Waited::Closed,
+        },
+        None => rx.recv().map_or(Waited::Closed, Waited::Event),
+    };
+    if watchdog.is_some() {
+        let _ = crate::notify::notify("WATCHDOG=1");
+    }
+    waited
 }
 
 /// What a key press comes to.
@@ -487,20 +503,11 @@ pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
     let mut last_seen = 0u64;
     let glyphs = super::draw::Glyphs::for_term("linux");
     let result = loop {
-        let event = match watchdog {
-            Some(every) => match ui_rx.recv_timeout(every) {
-                Ok(e) => Some(e),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break Ok(()),
-            },
-            None => match ui_rx.recv() {
-                Ok(e) => Some(e),
-                Err(_) => break Ok(()),
-            },
+        let event = match wait_for_event(&ui_rx, watchdog) {
+            Waited::Event(event) => Some(event),
+            Waited::Tick => None,
+            Waited::Closed => break Ok(()),
         };
-        if watchdog.is_some() {
-            let _ = crate::notify::notify("WATCHDOG=1");
-        }
         match event {
             Some(UiEvent::View(view, _)) => {
                 let mut fresh: Vec<_> = view.recent.iter().filter(|r| r.seq > last_seen).collect();
