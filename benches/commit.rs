@@ -28,33 +28,8 @@ use scantrail::store::{
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Mean, percentiles and throughput of a set of samples.
-struct Stats {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-impl Stats {
-    fn of(samples: &mut [Duration]) -> Stats {
-        samples.sort_unstable();
-        let n = samples.len();
-        let total: Duration = samples.iter().sum();
-        let at = |q: f64| samples[((n as f64 * q).ceil() as usize).clamp(1, n) - 1];
-        Stats {
-            n,
-            mean: total / n as u32,
-            p50: at(0.50),
-            p99: at(0.99),
-            max: samples[n - 1],
-        }
-    }
-    fn per_second(&self) -> f64 {
-        1.0 / self.mean.as_secs_f64()
-    }
-}
+mod support;
+use support::Stats;
 
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6

@@ -44,29 +44,8 @@ impl Rng {
     }
 }
 
-struct Stats {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-impl Stats {
-    fn of(samples: &mut [Duration]) -> Stats {
-        samples.sort_unstable();
-        let n = samples.len();
-        let total: Duration = samples.iter().sum();
-        let at = |q: f64| samples[((n as f64 * q).ceil() as usize).clamp(1, n) - 1];
-        Stats {
-            n,
-            mean: total / n as u32,
-            p50: at(0.50),
-            p99: at(0.99),
-            max: samples[n - 1],
-        }
-    }
-}
+mod support;
+use support::Stats;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
