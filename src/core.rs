@@ -23,6 +23,10 @@ use crate::store::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+/// Scans between two WAL checkpoints (at about ten pages a scan, some 1,000 pages: SQLite's
+/// own default threshold).
+pub const CHECKPOINT_EVERY: u32 = 100;
+
 /// What a lookup scan shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LookupView {
@@ -52,6 +56,8 @@ pub struct ScanReport {
 /// The core of one station.
 pub struct Core {
     store: Store,
+    /// Scans written since the last WAL checkpoint.
+    since_checkpoint: u32,
     classifier: Classifier,
     session: Session,
     station: String,
@@ -70,8 +76,12 @@ impl std::fmt::Debug for Core {
 impl Core {
     /// A core on `store` with the rules of `config`, starting in receive mode.
     pub fn new(store: Store, config: &Config, station: String) -> Core {
+        // The core checkpoints between scans (`after_scan`), not inside one; should that
+        // pragma fail, SQLite simply keeps checkpointing by itself.
+        let _ = store.checkpoint_on_demand();
         Core {
             store,
+            since_checkpoint: 0,
             classifier: Classifier::new(&config.barcodes),
             session: Session::new(Rules::new(config), Mode::Receive),
             station,
@@ -90,6 +100,17 @@ impl Core {
 
     pub fn station(&self) -> &str {
         &self.station
+    }
+
+    /// Work that waits until a scan's outcome has been shown: every [`CHECKPOINT_EVERY`]
+    /// scans, a WAL checkpoint, so no scan waits for one.
+    pub fn after_scan(&mut self) {
+        self.since_checkpoint += 1;
+        if self.since_checkpoint >= CHECKPOINT_EVERY {
+            self.since_checkpoint = 0;
+            // A failed checkpoint loses nothing: the WAL keeps every commit until the next.
+            let _ = self.store.checkpoint();
+        }
     }
 
     /// When the next timer runs out, if one is set.

@@ -146,6 +146,7 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         counts[outcome_index(report.feedback.outcome)] += 1;
         print_report(args.json, number, &report)?;
+        core.after_scan();
     }
     if let Clock::Simulated(t) = clock {
         for notice in core.tick(t + Duration::days(1)) {

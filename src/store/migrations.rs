@@ -12,6 +12,7 @@ use std::path::Path;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_drop_unused_indexes.sql"),
+    include_str!("migrations/003_serials_found_through_the_journal.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -74,9 +75,9 @@ mod tests {
         assert_eq!(tables(&again), before);
     }
 
-    /// A database made at version 1 (with its data) is brought to version 2 in place.
+    /// A database made at version 1 (with its data) is brought up to date in place.
     #[test]
-    fn upgrade_from_version_1_keeps_the_data_and_drops_the_two_indexes() {
+    fn upgrade_from_version_1_keeps_the_data_and_drops_the_unread_indexes() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("v1.db");
         {
@@ -93,7 +94,7 @@ mod tests {
         }
         let store =
             Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(store.schema_version().ok(), Some(2));
+        assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
         let has = |name: &str| -> bool {
             store
                 .conn
@@ -107,6 +108,7 @@ mod tests {
         };
         assert!(!has("serials_by_location"));
         assert!(!has("movements_by_group"));
+        assert!(!has("serials_by_serial"));
         assert!(has("movements_by_document"));
         assert!(store.product_by_sku("A").ok().flatten().is_some());
     }

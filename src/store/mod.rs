@@ -155,6 +155,27 @@ impl Store {
         &self.path
     }
 
+    /// Takes the WAL checkpoints off the commit path: SQLite no longer checkpoints inside
+    /// whichever commit crosses its threshold, and the owner calls [`Store::checkpoint`]
+    /// when it has time (the core: after a scan's outcome has been shown).
+    pub fn checkpoint_on_demand(&self) -> Result<()> {
+        let _frames: i64 = self
+            .conn
+            .query_row("PRAGMA wal_autocheckpoint = 0", [], |r| r.get(0))?;
+        Ok(())
+    }
+
+    /// Copies what the WAL holds into the database file, without waiting for readers (a
+    /// report running beside the kiosk keeps its snapshot; the rest is copied next time).
+    pub fn checkpoint(&self) -> Result<()> {
+        let (_busy, _log, _done): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        Ok(())
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self

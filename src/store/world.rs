@@ -55,8 +55,14 @@ impl ScanLookup for Store {
     fn serials(&self, serial: &str) -> Result<Vec<KnownSerial>, LookupError> {
         self.conn
             .prepare_cached(
-                "SELECT p.sku, s.status, l.code FROM serials s JOIN products p ON p.id = s.product_id
-                 LEFT JOIN locations l ON l.id = s.location_id WHERE s.serial = ?1 ORDER BY p.sku",
+                // The journal's index by serial finds the products; the projection's key
+                // (product, serial) says where each unit is now.
+                "SELECT p.sku, s.status, l.code
+                 FROM (SELECT DISTINCT product_id FROM movements WHERE serial = ?1) m
+                 JOIN serials s ON s.product_id = m.product_id AND s.serial = ?1
+                 JOIN products p ON p.id = s.product_id
+                 LEFT JOIN locations l ON l.id = s.location_id
+                 ORDER BY p.sku",
             )
             .and_then(|mut st| {
                 st.query_map([serial], |r| {
