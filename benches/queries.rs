@@ -31,21 +31,8 @@ struct Manifest {
     recall_orders: u32,
 }
 
-/// SplitMix64, to pick serials and products.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 mod support;
-use support::Stats;
+use support::{Rng, Stats};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3

@@ -23,6 +23,8 @@
 //! Next to the database it writes `<db>.json`, which tells the query benchmark which serials,
 //! products and lot exist.
 
+#[path = "../benches/support/mod.rs"]
+mod support;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clap::Parser;
@@ -38,6 +40,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 use std::time::Instant;
+use support::Rng;
 
 #[derive(Debug, Parser)]
 #[command(about = "Generate a large scantrail journal for the benchmarks")]
@@ -107,29 +110,6 @@ const OPERATORS: [&str; 12] = [
 ];
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
-
-/// SplitMix64: small, fast, and good enough to pick bins and orders.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 /// One thing with a life in the warehouse: a serial-tracked unit, or a received quantity
 /// of a lot (or of an untracked product) that is shipped bit by bit.
