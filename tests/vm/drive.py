@@ -225,6 +225,23 @@ def main():
                 except ValueError:
                     print("%s unparsable guest line: %r" % (stamp(), line), flush=True)
 
+    def wait_line(matches, timeout, seen=None):
+        """The first guest line for which `matches(line)` holds, within `timeout` seconds,
+        else None; every line read on the way is handed to `seen`, if given."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                return None
+            if seen:
+                seen(line)
+            if matches(line):
+                return line
+        return None
+
     def expect(kind, timeout):
         ev = next_event(timeout)
         while ev is not None and ev["event"] not in (kind, "error"):
@@ -235,18 +252,13 @@ def main():
     try:
         # Phase 0: a user who may not read the device, and a device another program holds.
         phase0 = {}
-        end = time.time() + 60
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None or "guest: phase0 done" in line:
-                break
+
+        def phase0_line(line):
             for tag in ("denied-list", "denied-watch", "busy-watch"):
                 at = line.find(tag + ": ")  # the first may follow the BIOS's last words
                 if at >= 0:
                     phase0.setdefault(tag, []).append(json.loads(line[at + len(tag) + 2:]))
+        wait_line(lambda line: "guest: phase0 done" in line, 60, phase0_line)
         listed = [d for d in (phase0.get("denied-list") or [[]])[0] if d.get("usb") == "0627:0001"]
         check("devices, as a user without access: keyboard listed, not readable, still selected",
               len(listed) == 1 and not listed[0]["readable"]
@@ -263,17 +275,8 @@ def main():
               and "another program" in busy[0]["message"], repr(busy))
 
         # `scantrail devices --json` in the guest: the list read from a real sysfs.
-        listing = None
-        end = time.time() + 60
-        while listing is None and time.time() < end:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            if line.startswith("["):
-                listing = json.loads(line)
+        line = wait_line(lambda line: line.startswith("["), 60)
+        listing = json.loads(line) if line else None
         kbd = [d for d in (listing or []) if d.get("usb") == "0627:0001"]
         check("devices lists the QEMU keyboard: readable, selected as vm-scanner",
               len(kbd) == 1 and kbd[0]["readable"] and kbd[0]["can_type"]
@@ -324,13 +327,7 @@ def main():
         # kernel drops events and says so; the cut scan must be refused with an error (not
         # delivered wrong) and the next scan read whole.
         type_and_read("scan that pauses the guest reader", ["VM-PAUSE"], NORMAL)
-        paused = False
-        end = time.time() + 20
-        while time.time() < end and not paused:
-            try:
-                paused = "guest: paused" in (lines.get(timeout=1) or "")
-            except queue.Empty:
-                pass
+        paused = wait_line(lambda line: "guest: paused" in line, 20) is not None
         qmp.send(strokes(overflow), *BURST)
         ev = next_event(30)  # the very next event: no (wrong) scan may come before it
         check("events lost in the kernel (SYN_DROPPED) refuse the cut scan",
@@ -359,31 +356,15 @@ def main():
               ev is not None and ev.get("text") == DE_TEXT, repr(ev))
 
         # The whole path: run --headless records what is scanned in the journal.
-        ready = False
-        end = time.time() + 60
-        while time.time() < end and not ready:
-            try:
-                ready = "guest: headless ready" in (lines.get(timeout=1) or "")
-            except queue.Empty:
-                pass
+        ready = wait_line(lambda line: "guest: headless ready" in line, 60) is not None
         check("run --headless grabs the scanner", ready)
         qmp.send([e for t in HEADLESS_SERIAL + [HEADLESS_GS1_CTRL] for e in strokes(t)], *NORMAL)
         qmp.send(strokes(HEADLESS_GS1_ALT, "alt"), *NORMAL)
         qmp.send([e for t in HEADLESS_LOT for e in strokes(t)], *NORMAL)
-        dump = None
         headless = []
-        end = time.time() + 60
-        while time.time() < end and dump is None:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            if line.startswith("headless: "):
-                headless.append(line)
-            if "guest: MOVEMENTS-BEGIN" in line:
-                dump = lines.get(timeout=30)
+        begin = wait_line(lambda line: "guest: MOVEMENTS-BEGIN" in line, 60,
+                          lambda line: line.startswith("headless: ") and headless.append(line))
+        dump = wait_line(lambda line: True, 30) if begin else None
         recorded = []
         try:
             recorded = [(m["kind"], m["sku"], m["lot"], m["serial"], m["qty"], m["to"], m["document"])
@@ -395,31 +376,11 @@ def main():
               fresh == HEADLESS_MOVEMENTS, "got %r; headless log %r" % (recorded[-6:], headless[-8:]))
         errors = [h for h in headless if " ERROR " in h]
         check("run --headless: no scan refused", not errors, repr(errors))
-        verify = None
-        end = time.time() + 30
-        while time.time() < end and verify is None:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            if line.startswith("verify: "):
-                verify = line
+        verify = wait_line(lambda line: line.startswith("verify: "), 30)
         check("db verify agrees with the journal afterwards", verify is not None and "ok:" in verify, repr(verify))
 
         # The guest stops after the expected number of scans and powers off.
-        end = time.time() + 30
-        verdict = None
-        while time.time() < end and verdict is None:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            if "guest: RESULT" in line:
-                verdict = line
+        verdict = wait_line(lambda line: "guest: RESULT" in line, 30)
         check("guest scantrail exits cleanly after %d + 1 scans" % expected_count,
               verdict is not None and "rc=0" in verdict, repr(verdict))
         check("QEMU accepted every key event (no hid_kbd_queue_full)", not qemu_drops,
