@@ -835,8 +835,7 @@ mod tests {
 
     #[test]
     fn lookup_order() {
-        let dir = tempfile::tempdir().ok();
-        let Some(dir) = dir else { return };
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let a = dir.path().join("a.toml");
         let cwd_cfg = dir.path().join("config.toml");
         std::fs::write(&a, "[station]\nname = \"FROM-A\"\n").ok();

@@ -95,7 +95,9 @@ impl fmt::Display for Refusal {
             Refusal::AppendOnly => {
                 "The journal is append-only: movements are never changed or deleted"
             }
-            Refusal::Constraint(text) => return write!(f, "The database refused it: {text}"),
+            Refusal::Constraint(text) => {
+                return write!(f, "The database refused it ({text}); scan it again, and tell a supervisor if it comes back");
+            }
         })
     }
 }
