@@ -322,9 +322,13 @@ fn unknown_command_and_unknown_barcode_say_what_to_do() {
 }
 
 #[test]
-fn pending_pairing_times_out_and_stale_timers_are_ignored() {
+fn pending_pairing_times_out() {
     let mut s = station();
     s.ok(ASPIRIN);
+    assert_eq!(
+        s.core.next_deadline(),
+        Some(s.clock + Duration::seconds(120))
+    );
     // Activity within the timeout, then silence past it.
     let notices = s.core.tick(s.clock + Duration::seconds(119));
     assert!(notices.is_empty());
@@ -336,10 +340,39 @@ fn pending_pairing_times_out_and_stale_timers_are_ignored() {
             .message
             .contains("Aspirin 500 mg ×12 no longer waits for its lot")
     );
-    // A new pairing, finished in time: its timer, when it fires, is stale and says nothing.
-    let r = s.run(&format!("{ASPIRIN}\nL2026-170"));
-    expect(&r[1], Ok, "lot L2026-170");
-    assert!(s.core.tick(s.clock + Duration::seconds(500)).is_empty());
+    assert_eq!(s.core.next_deadline(), None);
+}
+
+#[test]
+fn the_deadline_of_an_old_pairing_leaves_a_newer_one_open() {
+    let mut s = station();
+    let opened = s.clock + Duration::seconds(2);
+    s.ok(ASPIRIN);
+    // The first pairing ends early (a lot); a second opens 60 s later.
+    s.clock += Duration::seconds(30);
+    s.ok("L2026-170");
+    s.clock += Duration::seconds(28);
+    s.ok(ASPIRIN);
+    // The first pairing's deadline passes while the second is open: nothing is dropped.
+    assert!(s.core.tick(opened + Duration::seconds(121)).is_empty());
+    s.clock = opened + Duration::seconds(122);
+    expect(
+        &s.one("L2026-171"),
+        Ok,
+        "1 × Aspirin 500 mg ×12, lot L2026-171",
+    );
+    // A serial run's deadline moves with every serial.
+    let r = s.run(&format!("{LAPTOP}\n{LAPTOP}\nSN-4471-0201"));
+    expect(&r[2], Ok, "serial 1 of 2");
+    let last = s.clock;
+    assert!(s.core.tick(last + Duration::seconds(119)).is_empty());
+    let notices = s.core.tick(last + Duration::seconds(120));
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0]
+            .message
+            .contains("Laptop X1 Carbon no longer waits for more serials")
+    );
 }
 
 #[test]
