@@ -162,8 +162,15 @@ impl Core {
         let view = match &proposal.lookup {
             Some(request) => match self.answer(request) {
                 Ok((view, message, outcome)) => {
+                    // The answer takes the place of the session's words, after its warnings.
                     feedback.message = message;
                     feedback.outcome = outcome;
+                    if !proposal.warnings.is_empty() {
+                        feedback = feedback.with_warnings(&proposal.warnings);
+                        if feedback.outcome == Outcome::Info {
+                            feedback.outcome = Outcome::Warn;
+                        }
+                    }
                     view
                 }
                 Err(e) => {

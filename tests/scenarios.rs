@@ -792,3 +792,32 @@ fn a_serial_run_grows_with_more_serials_than_announced() {
     // Ended with every serial it was told of: no warning.
     expect(&r[3], Ok, "Receiving into A-01-1");
 }
+
+#[test]
+fn a_known_serial_after_a_lot_product_in_lookup_is_a_serial_and_drops_the_lot() {
+    let mut s = station();
+    let r = s.run(&format!("CMD-LOOKUP\n{ASPIRIN}\nSN-4471-0093"));
+    expect(&r[1], Info, "Aspirin 500 mg ×12: 24 on hand");
+    // Not "SKU 'ASP-500' has no lot 'SN-4471-0093'": the serial's history, and the lot the
+    // aspirin waited for is dropped with a warning that names it.
+    expect(
+        &r[2],
+        Warn,
+        "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0093: shipped to Northwind Clinic",
+    );
+    // Nothing waits any more: a lot now is unknown text.
+    expect(&s.one("L2026-118"), Error, "L2026-118 is no product");
+}
+
+#[test]
+fn a_known_serial_after_a_lot_product_in_transfer_goes_into_the_tote() {
+    let mut s = station();
+    let r = s.run(&format!(
+        "CMD-TRANSFER\nLOC-A-01-3\n{ASPIRIN}\nSN-4471-0091"
+    ));
+    expect(
+        &r[3],
+        Warn,
+        "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0091 from A-01-3; tote: 1",
+    );
+}

@@ -177,6 +177,7 @@ impl Session {
             movements: out.movements,
             close_document: out.close_document,
             lookup: out.lookup,
+            warnings: out.warnings,
         }
     }
 

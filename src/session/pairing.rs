@@ -263,7 +263,9 @@ impl Session {
         }
     }
 
-    /// A serial the books know: alone, that serial; while a pairing waits, its text.
+    /// A serial the books know. Where the mode takes a serial alone it is that serial, even
+    /// while a lot is waited for: the wait ends, with its warning — in lookup too, where the
+    /// serial could have been meant as the lot. Elsewhere a waiting pairing reads it as text.
     pub(super) fn known_serial(
         &self,
         next: &mut State,
@@ -275,6 +277,10 @@ impl Session {
     ) -> Step {
         match &next.pending {
             Pending::None => {}
+            Pending::Lot { product, .. } if next.mode.takes_serial_alone() => {
+                out.warnings.push(lot_dropped(product));
+                next.pending = Pending::None;
+            }
             Pending::Lot { .. } | Pending::Serials { .. } => {
                 return self.text(next, now, serial, world, out);
             }

@@ -42,7 +42,7 @@ impl Feedback {
     }
 
     /// Adds warnings in front: an ok becomes a warning, an error stays an error.
-    pub(super) fn with_warnings(mut self, warnings: &[String]) -> Feedback {
+    pub fn with_warnings(mut self, warnings: &[String]) -> Feedback {
         if warnings.is_empty() {
             return self;
         }
@@ -114,6 +114,9 @@ pub struct Proposal {
     pub movements: Vec<MovementDraft>,
     pub close_document: Option<String>,
     pub lookup: Option<LookupRequest>,
+    /// What the session warned about (a pairing it dropped), already in `feedback`; the
+    /// answer to a lookup, which takes the place of its message, must tell them again.
+    pub warnings: Vec<String>,
 }
 
 /// What the database said about a proposal.

@@ -26,6 +26,12 @@ impl Mode {
             Mode::Lookup => "LOOKUP",
         }
     }
+
+    /// Whether a known serial scanned on its own is that serial here (SPEC §3, order 7):
+    /// a transfer takes it into the tote, a return takes it back, a lookup shows it.
+    pub fn takes_serial_alone(self) -> bool {
+        matches!(self, Mode::Transfer | Mode::Return | Mode::Lookup)
+    }
 }
 
 /// A document the station works against.
