@@ -19,6 +19,8 @@
 
 mod commands;
 mod lines;
+#[cfg(test)]
+mod memory;
 mod pairing;
 mod proposal;
 mod state;
@@ -397,4 +399,81 @@ pub fn shown(text: &str) -> String {
             c => c.to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Deadlines: a pending pairing is dropped when its own deadline passes, and only then.
+
+    use super::memory::Desk;
+    use super::{Outcome, Pending};
+    use chrono::Duration;
+
+    const ASPIRIN: &str = "0614141000012";
+    const LAPTOP: &str = "0614141000029";
+
+    #[test]
+    fn a_pairing_is_dropped_at_its_deadline_with_a_warning() {
+        let mut desk = Desk::demo();
+        assert_eq!(desk.session.deadline(), None);
+        desk.scan(ASPIRIN);
+        let deadline = desk.clock + Duration::seconds(120);
+        assert_eq!(desk.session.deadline(), Some(deadline));
+        assert_eq!(
+            desk.session.on_deadline(deadline - Duration::seconds(1)),
+            None
+        );
+        let dropped = desk.session.on_deadline(deadline);
+        assert_eq!(dropped.as_ref().map(|f| f.outcome), Some(Outcome::Warn));
+        assert_eq!(
+            dropped.map(|f| f.message).unwrap_or_default(),
+            "No scan for 120 s: Aspirin 500 mg ×12 no longer waits for its lot"
+        );
+        assert_eq!(desk.session.state().pending, Pending::None);
+        assert_eq!(desk.session.deadline(), None);
+    }
+
+    #[test]
+    fn an_old_deadline_passing_leaves_a_newer_pairing_open() {
+        let mut desk = Desk::demo();
+        desk.scan(ASPIRIN);
+        let first = desk.clock + Duration::seconds(120);
+        desk.clock += Duration::seconds(60);
+        desk.run(&format!("L2026-150\n{LAPTOP}"));
+        assert!(desk.session.on_deadline(first).is_none());
+        assert!(matches!(
+            desk.session.state().pending,
+            Pending::Serials { .. }
+        ));
+        // Each serial moves the run's deadline on.
+        desk.clock += Duration::seconds(100);
+        desk.scan("SN-4471-0201");
+        let later = desk.clock + Duration::seconds(120);
+        assert_eq!(desk.session.deadline(), Some(later));
+        assert!(
+            desk.session
+                .on_deadline(later - Duration::seconds(1))
+                .is_none()
+        );
+        assert!(desk.session.on_deadline(later).is_some());
+    }
+
+    #[test]
+    fn a_refused_scan_leaves_the_deadline_as_it_was() {
+        let mut desk = Desk::demo();
+        desk.scan(LAPTOP);
+        let deadline = desk.session.deadline();
+        // A serial that is in stock already: refused, so the run's deadline does not move.
+        let p = desk.scan("SN-4471-0091");
+        assert_eq!(p.feedback.outcome, Outcome::Error);
+        assert_eq!(desk.session.deadline(), deadline);
+    }
+
+    #[test]
+    fn a_lookup_pairing_has_no_deadline() {
+        let mut desk = Desk::demo();
+        desk.run(&format!("CMD-LOOKUP\n{ASPIRIN}"));
+        assert!(matches!(desk.session.state().pending, Pending::Lot { .. }));
+        assert_eq!(desk.session.deadline(), None);
+    }
 }

@@ -368,3 +368,197 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The pairing rules of SPEC §4, scan by scan, over the warehouse in memory.
+
+    use super::super::memory::Desk;
+    use super::super::{Feedback, LookupRequest, Pending};
+    use crate::domain::{LotSpec, MovementKind, Outcome};
+    use chrono::NaiveDate;
+
+    const ASPIRIN: &str = "0614141000012";
+    const LAPTOP: &str = "0614141000029";
+
+    #[track_caller]
+    fn expect(feedback: &Feedback, outcome: Outcome, text: &str) {
+        assert_eq!(feedback.outcome, outcome, "{}", feedback.message);
+        assert!(
+            feedback.message.contains(text),
+            "expected {text:?} in {:?}",
+            feedback.message
+        );
+    }
+
+    #[test]
+    fn an_untracked_product_is_a_line_at_once() {
+        let mut desk = Desk::demo();
+        let p = desk.scan("CABLE-1M");
+        expect(&p.feedback, Outcome::Ok, "1 × USB-C cable 1 m — into DOCK");
+        assert_eq!(p.movements.len(), 1);
+        assert_eq!(p.movements[0].kind, MovementKind::Receive);
+        assert_eq!(p.movements[0].to.as_deref(), Some("DOCK"));
+        assert_eq!(desk.session.state().pending, Pending::None);
+    }
+
+    #[test]
+    fn a_lot_product_waits_for_its_lot() {
+        let mut desk = Desk::demo();
+        let p = desk.scan(ASPIRIN);
+        expect(
+            &p.feedback,
+            Outcome::Ok,
+            "Scan the lot of Aspirin 500 mg ×12 (1)",
+        );
+        assert!(p.movements.is_empty());
+        let p = desk.scan("L2026-150");
+        expect(
+            &p.feedback,
+            Outcome::Ok,
+            "1 × Aspirin 500 mg ×12, lot L2026-150",
+        );
+        assert_eq!(
+            p.movements[0].lot,
+            Some(LotSpec {
+                code: "L2026-150".into(),
+                expiry: None
+            })
+        );
+        // A case barcode counts its units.
+        let r = desk.run("10614141000019\nL2026-151");
+        expect(&r[1], Outcome::Ok, "10 × Aspirin 500 mg ×12, lot L2026-151");
+    }
+
+    #[test]
+    fn a_serial_product_waits_for_a_sticky_run_of_serials() {
+        let mut desk = Desk::demo();
+        let r = desk.run(&format!("{LAPTOP}\nSN-4471-0201\nSN-4471-0202\nCABLE-1M"));
+        expect(
+            &r[0],
+            Outcome::Ok,
+            "Scan the serials of Laptop X1 Carbon (0/1)",
+        );
+        expect(
+            &r[1],
+            Outcome::Ok,
+            "Laptop X1 Carbon SN-4471-0201 — serial 1 of 1",
+        );
+        // Sticky: the next serial is one more of the same product, and the run grows.
+        expect(
+            &r[2],
+            Outcome::Ok,
+            "Laptop X1 Carbon SN-4471-0202 — serial 2 of 2",
+        );
+        // Another product ends a run that got all it expected, without a warning.
+        expect(&r[3], Outcome::Ok, "1 × USB-C cable 1 m");
+    }
+
+    #[test]
+    fn the_same_serial_product_again_adds_one_to_expected() {
+        let mut desk = Desk::demo();
+        let r = desk.run(&format!("{LAPTOP}\n{LAPTOP}\nSN-4471-0201\nLOC-B-01"));
+        expect(
+            &r[1],
+            Outcome::Ok,
+            "Laptop X1 Carbon: 0/2 — scan the next serial",
+        );
+        expect(&r[2], Outcome::Ok, "serial 1 of 2");
+        expect(
+            &r[3],
+            Outcome::Warn,
+            "Serial run of Laptop X1 Carbon ended at 1 of 2. Receiving into B-01",
+        );
+    }
+
+    #[test]
+    fn a_complete_gs1_scan_is_a_line_and_an_incomplete_one_opens_the_pairing() {
+        let mut desk = Desk::demo();
+        let p = desk.scan("]d2010061414100001210L2026-150\u{1d}17270430");
+        expect(
+            &p.feedback,
+            Outcome::Ok,
+            "1 × Aspirin 500 mg ×12, lot L2026-150 — into DOCK",
+        );
+        assert_eq!(
+            p.movements[0].lot,
+            Some(LotSpec {
+                code: "L2026-150".into(),
+                expiry: NaiveDate::from_ymd_opt(2027, 4, 30)
+            })
+        );
+        let p = desk.scan("]d20100614141000029\u{1d}21SN-4471-0099");
+        expect(
+            &p.feedback,
+            Outcome::Ok,
+            "Laptop X1 Carbon SN-4471-0099 — into DOCK",
+        );
+        // Without its lot, the GS1 scan waits for it, with the count it carried.
+        let r = desk.run("]C101006141410000123030\u{1d}\nL2026-151");
+        expect(
+            &r[0],
+            Outcome::Ok,
+            "Scan the lot of Aspirin 500 mg ×12 (30)",
+        );
+        expect(&r[1], Outcome::Ok, "30 × Aspirin 500 mg ×12, lot L2026-151");
+    }
+
+    #[test]
+    fn a_pending_lot_is_dropped_by_a_non_text_scan_with_a_warning_that_names_it() {
+        let mut desk = Desk::demo();
+        let r = desk.run(&format!("{ASPIRIN}\nLOC-B-01\nL2026-150"));
+        expect(
+            &r[1],
+            Outcome::Warn,
+            "No lot was scanned for Aspirin 500 mg ×12: dropped it. Receiving into B-01",
+        );
+        assert_eq!(r[1].headline, "PUT-AWAY, BUT");
+        expect(&r[2], Outcome::Error, "L2026-150 is no product");
+    }
+
+    #[test]
+    fn the_armed_quantity_is_used_by_one_line() {
+        let mut desk = Desk::demo();
+        let r = desk.run(&format!("CMD-QTY-3\nCABLE-1M\nCABLE-1M\nCMD-QTY-4\n{ASPIRIN}\nL2026-152\nCMD-ACK\n{ASPIRIN}\nL2026-153"));
+        expect(&r[1], Outcome::Ok, "3 × USB-C cable 1 m");
+        expect(&r[2], Outcome::Ok, "1 × USB-C cable 1 m");
+        // A lot product takes it when its pairing opens.
+        expect(&r[4], Outcome::Ok, "Scan the lot of Aspirin 500 mg ×12 (4)");
+        expect(&r[5], Outcome::Ok, "4 × Aspirin 500 mg ×12, lot L2026-152");
+        expect(&r[8], Outcome::Ok, "1 × Aspirin 500 mg ×12, lot L2026-153");
+    }
+
+    #[test]
+    fn a_known_serial_ends_a_waiting_lot_where_a_serial_alone_is_taken() {
+        let mut desk = Desk::demo();
+        let r = desk.run(&format!("CMD-LOOKUP\n{ASPIRIN}"));
+        expect(&r[1], Outcome::Info, "Aspirin 500 mg ×12");
+        let p = desk.scan("SN-4471-0093");
+        assert_eq!(
+            p.lookup,
+            Some(LookupRequest::Serial {
+                sku: "LAP-X1".into(),
+                serial: "SN-4471-0093".into()
+            })
+        );
+        assert_eq!(
+            p.warnings,
+            vec!["No lot was scanned for Aspirin 500 mg ×12: dropped it".to_owned()]
+        );
+        assert_eq!(desk.session.state().pending, Pending::None);
+        // In transfer the serial goes into the tote and sets the source.
+        let r = desk.run(&format!("CMD-TRANSFER\n{ASPIRIN}\nSN-4471-0091"));
+        expect(
+            &r[2],
+            Outcome::Warn,
+            "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0091 from A-01-3",
+        );
+        // At the receiving dock a serial alone is no line: while a lot waits, it is the lot.
+        let r = desk.run(&format!("CMD-CANCEL\nCMD-RECEIVE\n{ASPIRIN}\nSN-4471-0093"));
+        expect(
+            &r[3],
+            Outcome::Ok,
+            "1 × Aspirin 500 mg ×12, lot SN-4471-0093",
+        );
+    }
+}
