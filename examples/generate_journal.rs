@@ -31,11 +31,10 @@ use clap::Parser;
 use scantrail::barcode::gtin::check_digit;
 use scantrail::config::{DatabaseConfig, Synchronous};
 use scantrail::domain::{
-    DocumentId, DocumentKind, LocationId, MovementKind, Outcome, PartnerId, ProductId, Tracking,
+    DocumentId, DocumentKind, LocationId, LotSpec, MovementKind, Outcome, PartnerId, ProductId,
+    Tracking,
 };
-use scantrail::store::{
-    Group, LocationRow, LotSpec, NewMovement, OrderRow, ProductRow, ScanRecord, Store,
-};
+use scantrail::store::{Group, LocationRow, NewMovement, OrderRow, ProductRow, ScanRecord, Store};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;

@@ -6,19 +6,20 @@
 //! The core resolves the session's natural keys (SKU, location code, partner, document
 //! reference) into the store's ids, writes the scan-log row and the movements in one
 //! transaction, and only then settles the session: the outcome a person sees is the one
-//! that is on disk. Timers are kept here as deadlines and fired before the next scan (and by
-//! [`Core::tick`]), so a replay with a simulated clock fires them exactly as a kiosk would.
+//! that is on disk. The session's deadline (a pending pairing's) is passed before the next
+//! scan and by [`Core::tick`], so a replay with a simulated clock drops a pairing exactly as
+//! a kiosk would.
 
 use crate::barcode::classify::{Classifier, expand_typed_separators};
 use crate::config::Config;
 use crate::domain::Outcome;
 use crate::session::world::{DocumentFacts, World};
 use crate::session::{
-    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, TimerId, shown,
+    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, shown,
 };
 use crate::store::{
-    Committed, Group, LotSpec, LotTrace, NewMovement, ScanRecord, SerialTrace, StockFilter,
-    StockRow, Store, StoreError,
+    Committed, Group, LotTrace, NewMovement, ScanRecord, SerialTrace, StockFilter, StockRow, Store,
+    StoreError,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -61,7 +62,6 @@ pub struct Core {
     classifier: Classifier,
     session: Session,
     station: String,
-    timers: Vec<(DateTime<Utc>, TimerId)>,
     max_scan_len: usize,
 }
 
@@ -85,7 +85,6 @@ impl Core {
             classifier: Classifier::new(&config.barcodes),
             session: Session::new(Rules::new(config), Mode::Receive),
             station,
-            timers: Vec::new(),
             max_scan_len: config.input.max_scan_len as usize,
         }
     }
@@ -113,18 +112,14 @@ impl Core {
         }
     }
 
-    /// When the next timer runs out, if one is set.
+    /// When the session's pending pairing is dropped if no scan comes, if one waits.
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        self.timers.iter().map(|(at, _)| *at).min()
+        self.session.deadline()
     }
 
-    /// Fires every timer due at `now`; returns what they did.
+    /// Passes the time to `now`: what the session dropped because its deadline had come.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Feedback> {
-        let (due, later): (Vec<_>, Vec<_>) = self.timers.drain(..).partition(|(at, _)| *at <= now);
-        self.timers = later;
-        due.into_iter()
-            .filter_map(|(_, id)| self.session.timeout(id))
-            .collect()
+        self.session.on_deadline(now).into_iter().collect()
     }
 
     /// One scan, from its text to its durable record. `raw` is the scan as typed; `<GS>` and
@@ -167,8 +162,15 @@ impl Core {
         let view = match &proposal.lookup {
             Some(request) => match self.answer(request) {
                 Ok((view, message, outcome)) => {
+                    // The answer takes the place of the session's words, after its warnings.
                     feedback.message = message;
                     feedback.outcome = outcome;
+                    if !proposal.warnings.is_empty() {
+                        feedback = feedback.with_warnings(&proposal.warnings);
+                        if feedback.outcome == Outcome::Info {
+                            feedback.outcome = Outcome::Warn;
+                        }
+                    }
                     view
                 }
                 Err(e) => {
@@ -214,11 +216,7 @@ impl Core {
         };
         let recorded = matches!(settlement, Settlement::Recorded { .. });
         let settled = self.session.settle(settlement);
-        if let Some(timer) = settled.timer {
-            let after = chrono::Duration::from_std(timer.after).unwrap_or(chrono::Duration::MAX);
-            self.timers.push((now + after, timer.id));
-        }
-        let mut feedback = if recorded { feedback } else { settled.feedback };
+        let mut feedback = if recorded { feedback } else { settled };
         safe(&mut feedback);
         ScanReport {
             scan: text,
@@ -371,10 +369,7 @@ impl Core {
             out.push(NewMovement {
                 kind: d.kind,
                 product: product.id,
-                lot: d.lot.as_ref().map(|l| LotSpec {
-                    code: l.code.clone(),
-                    expiry: l.expiry,
-                }),
+                lot: d.lot.clone(),
                 serial: d.serial.clone(),
                 qty: d.qty,
                 from: location(&d.from)?,

@@ -6,9 +6,9 @@
 //! demo database is a real journal with projections that `db verify` accepts.
 
 use crate::config::Config;
-use crate::domain::{MovementKind, Outcome};
+use crate::domain::{LotSpec, MovementKind, Outcome};
 use crate::import::{read_locations, read_orders, read_products};
-use crate::store::{Group, LotSpec, NewMovement, ScanRecord, Store, StoreError};
+use crate::store::{Group, NewMovement, ScanRecord, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::fmt;
 

@@ -1,9 +1,11 @@
 //! The warehouse nouns that every part of scantrail speaks: tracking modes, movement kinds,
-//! serial states, lot states, document kinds and scan outcomes.
+//! serial states, lot states, document kinds and scan outcomes, and a lot as a movement
+//! names it.
 //!
 //! Each is an enum with one text form, used alike in `config.toml`, CSV files, the database
 //! and JSON output, so a word means one thing wherever a person or a program reads it.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -119,6 +121,15 @@ text_enum!(
         Info => "info",
     }
 );
+
+/// A lot as a movement names it: by its code, with the expiry a scan carried (AI 17), if
+/// any. The session proposes it and the journal records it (creating the lot on its first
+/// receipt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotSpec {
+    pub code: String,
+    pub expiry: Option<NaiveDate>,
+}
 
 /// A product's serial-number pattern, in the words of a label: `#` a digit, `@` a letter,
 /// `?` any one character, `*` any run of characters (also none); every other character

@@ -322,9 +322,13 @@ fn unknown_command_and_unknown_barcode_say_what_to_do() {
 }
 
 #[test]
-fn pending_pairing_times_out_and_stale_timers_are_ignored() {
+fn pending_pairing_times_out() {
     let mut s = station();
     s.ok(ASPIRIN);
+    assert_eq!(
+        s.core.next_deadline(),
+        Some(s.clock + Duration::seconds(120))
+    );
     // Activity within the timeout, then silence past it.
     let notices = s.core.tick(s.clock + Duration::seconds(119));
     assert!(notices.is_empty());
@@ -336,10 +340,39 @@ fn pending_pairing_times_out_and_stale_timers_are_ignored() {
             .message
             .contains("Aspirin 500 mg ×12 no longer waits for its lot")
     );
-    // A new pairing, finished in time: its timer, when it fires, is stale and says nothing.
-    let r = s.run(&format!("{ASPIRIN}\nL2026-170"));
-    expect(&r[1], Ok, "lot L2026-170");
-    assert!(s.core.tick(s.clock + Duration::seconds(500)).is_empty());
+    assert_eq!(s.core.next_deadline(), None);
+}
+
+#[test]
+fn the_deadline_of_an_old_pairing_leaves_a_newer_one_open() {
+    let mut s = station();
+    let opened = s.clock + Duration::seconds(2);
+    s.ok(ASPIRIN);
+    // The first pairing ends early (a lot); a second opens 60 s later.
+    s.clock += Duration::seconds(30);
+    s.ok("L2026-170");
+    s.clock += Duration::seconds(28);
+    s.ok(ASPIRIN);
+    // The first pairing's deadline passes while the second is open: nothing is dropped.
+    assert!(s.core.tick(opened + Duration::seconds(121)).is_empty());
+    s.clock = opened + Duration::seconds(122);
+    expect(
+        &s.one("L2026-171"),
+        Ok,
+        "1 × Aspirin 500 mg ×12, lot L2026-171",
+    );
+    // A serial run's deadline moves with every serial.
+    let r = s.run(&format!("{LAPTOP}\n{LAPTOP}\nSN-4471-0201"));
+    expect(&r[2], Ok, "serial 1 of 2");
+    let last = s.clock;
+    assert!(s.core.tick(last + Duration::seconds(119)).is_empty());
+    let notices = s.core.tick(last + Duration::seconds(120));
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0]
+            .message
+            .contains("Laptop X1 Carbon no longer waits for more serials")
+    );
 }
 
 #[test]
@@ -758,4 +791,33 @@ fn a_serial_run_grows_with_more_serials_than_announced() {
     expect(&r[2], Ok, "serial 2 of 2");
     // Ended with every serial it was told of: no warning.
     expect(&r[3], Ok, "Receiving into A-01-1");
+}
+
+#[test]
+fn a_known_serial_after_a_lot_product_in_lookup_is_a_serial_and_drops_the_lot() {
+    let mut s = station();
+    let r = s.run(&format!("CMD-LOOKUP\n{ASPIRIN}\nSN-4471-0093"));
+    expect(&r[1], Info, "Aspirin 500 mg ×12: 24 on hand");
+    // Not "SKU 'ASP-500' has no lot 'SN-4471-0093'": the serial's history, and the lot the
+    // aspirin waited for is dropped with a warning that names it.
+    expect(
+        &r[2],
+        Warn,
+        "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0093: shipped to Northwind Clinic",
+    );
+    // Nothing waits any more: a lot now is unknown text.
+    expect(&s.one("L2026-118"), Error, "L2026-118 is no product");
+}
+
+#[test]
+fn a_known_serial_after_a_lot_product_in_transfer_goes_into_the_tote() {
+    let mut s = station();
+    let r = s.run(&format!(
+        "CMD-TRANSFER\nLOC-A-01-3\n{ASPIRIN}\nSN-4471-0091"
+    ));
+    expect(
+        &r[3],
+        Warn,
+        "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0091 from A-01-3; tote: 1",
+    );
 }

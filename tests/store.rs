@@ -9,8 +9,8 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use scantrail::config::DatabaseConfig;
-use scantrail::domain::MovementKind;
-use scantrail::store::{Committed, LotSpec, NewMovement, Refusal, Store};
+use scantrail::domain::{LotSpec, MovementKind};
+use scantrail::store::{Committed, NewMovement, Refusal, Store};
 use std::sync::{Arc, Barrier};
 
 #[test]

@@ -2,14 +2,17 @@
 //! pick and a return must pass, the movements they record, and how locations and documents
 //! are taken in each mode.
 
+use super::proposal::{Reject, Step};
 use super::{
-    Feedback, LookupRequest, Mode, MovementDraft, OpenDocument, Out, Pending, Session, State, Step,
-    ToteLine, shown,
+    Feedback, LookupRequest, Mode, MovementDraft, OpenDocument, Out, Pending, Session, State,
+    ToteLine, World, shown,
 };
-use crate::barcode::classify::{LookupError, ProductMatch};
+use crate::barcode::classify::ProductMatch;
 use crate::config::{FefoRule, RejectOrWarn};
-use crate::domain::{DocumentKind, LotStatus, MovementKind, SerialPattern, SerialStatus, Tracking};
-use crate::session::LotDraft;
+use crate::domain::{
+    DocumentKind, LotSpec, LotStatus, MovementKind, SerialPattern, SerialStatus, Tracking,
+};
+use crate::session::world::{LotFacts, SerialFacts};
 use chrono::NaiveDate;
 
 /// One complete line: a product with its lot or serial, and how many.
@@ -32,21 +35,138 @@ impl Line {
             (None, None) => format!("{} × {}", self.qty, self.product.name),
         }
     }
+
+    /// `, lot L…` when the line names a lot, for messages about quantities.
+    fn of_lot(&self) -> String {
+        self.lot
+            .as_deref()
+            .map(|l| format!(", lot {}", shown(l)))
+            .unwrap_or_default()
+    }
+
+    /// The movement of this line from `from` to `to`, against `document` (whose partner is
+    /// the outside side). Only a receipt gives the lot the expiry its label carried; later
+    /// movements name the lot by its code.
+    fn movement(
+        &self,
+        kind: MovementKind,
+        from: Option<String>,
+        to: Option<String>,
+        document: Option<&OpenDocument>,
+    ) -> MovementDraft {
+        MovementDraft {
+            kind,
+            sku: self.product.sku.clone(),
+            lot: self.lot.clone().map(|code| LotSpec {
+                code,
+                expiry: self.expiry.filter(|_| kind == MovementKind::Receive),
+            }),
+            serial: self.serial.clone(),
+            qty: self.qty,
+            from,
+            to,
+            partner: document.map(|d| d.partner.clone()),
+            document: document.map(|d| d.reference.clone()),
+            reverses: None,
+        }
+    }
+}
+
+impl From<&ToteLine> for Line {
+    fn from(l: &ToteLine) -> Line {
+        Line {
+            product: l.product.clone(),
+            lot: l.lot.clone(),
+            expiry: None,
+            serial: l.serial.clone(),
+            qty: l.qty,
+        }
+    }
 }
 
 fn date_of(since: &str) -> &str {
     since.get(..10).unwrap_or(since)
 }
 
+/// Where a line says the books have never seen its serial or lot; `desk` adds "here" where
+/// the thing may exist elsewhere (a return from another warehouse).
+fn never_received(what: &str, code: &str, line: &Line, desk: &str) -> Reject {
+    Reject::new(
+        format!("UNKNOWN {}", what.to_uppercase()),
+        format!(
+            "{what} {} of {} was never received{desk}",
+            shown(code),
+            line.product.name
+        ),
+    )
+}
+
+/// A product the open document does not order.
+fn not_on_order(product: &ProductMatch, doc: &OpenDocument) -> Reject {
+    Reject::new(
+        "NOT ON ORDER",
+        format!(
+            "{} is not on {}: put it aside and tell a supervisor",
+            product.name, doc.reference
+        ),
+    )
+}
+
+/// The lot of a line that takes stock away: known to the books and not quarantined
+/// (`forbids` says what quarantine forbids here).
+fn usable_lot(
+    world: &dyn World,
+    line: &Line,
+    lot: &str,
+    forbids: &str,
+) -> Result<LotFacts, Reject> {
+    match world.lot(&line.product.sku, lot)? {
+        None => Err(never_received("Lot", lot, line, "")),
+        Some(facts) if facts.status == LotStatus::Quarantined => Err(quarantined(lot, forbids)),
+        Some(facts) => Ok(facts),
+    }
+}
+
+/// A quarantined lot, and what that forbids here.
+fn quarantined(lot: &str, forbids: &str) -> Reject {
+    Reject::new(
+        "QUARANTINED",
+        format!("Lot {} is quarantined: {forbids}", shown(lot)),
+    )
+}
+
+/// A serial that left with a customer, and `then` what to do about it.
+fn already_shipped(serial: &str, facts: &SerialFacts, then: &str) -> Reject {
+    Reject::new(
+        "ALREADY SHIPPED",
+        format!(
+            "Serial {} was shipped on {}{}{then}",
+            shown(serial),
+            date_of(&facts.since),
+            facts
+                .document
+                .as_deref()
+                .map(|d| format!(" with {d}"))
+                .unwrap_or_default()
+        ),
+    )
+}
+
+/// Less stock at `location` than the line takes; `besides` says what else holds some.
+fn not_enough(have: i64, line: &Line, location: &str, besides: &str) -> Reject {
+    Reject::new(
+        "NOT ENOUGH",
+        format!(
+            "Only {have} × {}{} at {location}{besides}",
+            line.product.name,
+            line.of_lot()
+        ),
+    )
+}
+
 impl Session {
-    pub(super) fn location(
-        &mut self,
-        next: &mut State,
-        code: &str,
-        world: &dyn super::World,
-        out: &mut Out,
-    ) -> Result<Step, LookupError> {
-        Ok(match next.mode {
+    pub(super) fn location(&self, next: &mut State, code: &str, out: &mut Out) -> Step {
+        match next.mode {
             Mode::Receive => {
                 next.location = Some(code.to_owned());
                 Ok(Feedback::ok("PUT-AWAY", format!("Receiving into {code}")))
@@ -65,65 +185,52 @@ impl Session {
                 });
                 Ok(Feedback::info("LOOKUP", format!("Location {code}")))
             }
-            Mode::Transfer => {
-                let source = next.tote.source.clone();
-                match source {
-                    Some(source) if source == code => Err(Feedback::error(
-                        "SAME PLACE",
-                        format!("{code} is the source: scan the destination location"),
-                    )),
-                    Some(source) if !next.tote.lines.is_empty() => {
-                        let lines = std::mem::take(&mut next.tote.lines);
-                        let mut units = 0;
-                        for l in &lines {
-                            units += l.qty;
-                            out.movements.push(MovementDraft {
-                                kind: MovementKind::Transfer,
-                                sku: l.product.sku.clone(),
-                                lot: l.lot.clone().map(|code| LotDraft { code, expiry: None }),
-                                serial: l.serial.clone(),
-                                qty: l.qty,
-                                from: Some(source.clone()),
-                                to: Some(code.to_owned()),
-                                partner: None,
-                                document: None,
-                                reverses: None,
-                            });
-                        }
-                        next.tote.source = None;
-                        let _ = world;
-                        Ok(Feedback::ok(
-                            "MOVED",
-                            format!(
-                                "Moved {units} item(s) {source} → {code}; scan the next source"
-                            ),
-                        ))
-                    }
-                    _ => {
-                        next.tote.source = Some(code.to_owned());
-                        Ok(Feedback::ok(
-                            "SOURCE",
-                            format!("Taking from {code}: scan the items, then the destination"),
-                        ))
-                    }
+            Mode::Transfer => match next.tote.source.clone() {
+                Some(source) if source == code => Err(Reject::new(
+                    "SAME PLACE",
+                    format!("{code} is the source: scan the destination location"),
+                )),
+                Some(source) if !next.tote.lines.is_empty() => {
+                    let lines = std::mem::take(&mut next.tote.lines);
+                    let units: u32 = lines.iter().map(|l| l.qty).sum();
+                    out.movements.extend(lines.iter().map(|l| {
+                        Line::from(l).movement(
+                            MovementKind::Transfer,
+                            Some(source.clone()),
+                            Some(code.to_owned()),
+                            None,
+                        )
+                    }));
+                    next.tote.source = None;
+                    Ok(Feedback::ok(
+                        "MOVED",
+                        format!("Moved {units} item(s) {source} → {code}; scan the next source"),
+                    ))
                 }
-            }
-        })
+                _ => {
+                    next.tote.source = Some(code.to_owned());
+                    Ok(Feedback::ok(
+                        "SOURCE",
+                        format!("Taking from {code}: scan the items, then the destination"),
+                    ))
+                }
+            },
+        }
     }
 
     pub(super) fn document(
-        &mut self,
+        &self,
         next: &mut State,
         reference: &str,
         kind: DocumentKind,
-        world: &dyn super::World,
+        world: &dyn World,
         out: &mut Out,
-    ) -> Result<Step, LookupError> {
+    ) -> Step {
         if next.mode == Mode::Lookup {
             out.lookup = Some(LookupRequest::Document {
                 reference: reference.to_owned(),
             });
-            return Ok(Ok(Feedback::info("LOOKUP", reference.to_owned())));
+            return Ok(Feedback::info("LOOKUP", reference.to_owned()));
         }
         let allowed: &[DocumentKind] = match next.mode {
             Mode::Receive => &[DocumentKind::Purchase],
@@ -138,19 +245,19 @@ impl Session {
                 Mode::Return => "a sales order or a return authorisation",
                 _ => "no document",
             };
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "WRONG DOCUMENT",
                 format!(
                     "{} mode takes {wanted}; {reference} is a {kind} order",
                     next.mode.as_str().to_lowercase()
                 ),
-            )));
+            ));
         }
         let Some(facts) = world.document(reference)? else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "UNKNOWN DOCUMENT",
                 format!("{reference} is not in the system"),
-            )));
+            ));
         };
         next.document = Some(OpenDocument {
             reference: reference.to_owned(),
@@ -158,14 +265,14 @@ impl Session {
             partner: facts.partner.clone(),
         });
         let short = facts.short_lines();
-        Ok(Ok(Feedback::ok(
+        Ok(Feedback::ok(
             reference.to_owned(),
             format!(
                 "{reference} {}: {short} of {} line(s) open",
                 facts.partner,
                 facts.lines.len()
             ),
-        )))
+        ))
     }
 
     /// Refuses a product up front where its line could never pass (not on the order), so
@@ -174,10 +281,10 @@ impl Session {
         &self,
         next: &State,
         product: &ProductMatch,
-        world: &dyn super::World,
-    ) -> Result<Option<Feedback>, LookupError> {
+        world: &dyn World,
+    ) -> Result<(), Reject> {
         let Some(doc) = &next.document else {
-            return Ok(None);
+            return Ok(());
         };
         let check = match next.mode {
             Mode::Pick => true,
@@ -185,21 +292,15 @@ impl Session {
             _ => false,
         };
         if !check {
-            return Ok(None);
+            return Ok(());
         }
         let Some(facts) = world.document(&doc.reference)? else {
-            return Ok(None);
+            return Ok(());
         };
-        Ok(match facts.progress(&product.sku) {
-            None => Some(Feedback::error(
-                "NOT ON ORDER",
-                format!(
-                    "{} is not on {}: put it aside and tell a supervisor",
-                    product.name, doc.reference
-                ),
-            )),
+        match facts.progress(&product.sku) {
+            None => Err(not_on_order(product, doc)),
             Some((ordered, done)) if next.mode == Mode::Pick && done >= ordered => {
-                Some(Feedback::error(
+                Err(Reject::new(
                     "ALREADY PICKED",
                     format!(
                         "All {ordered} × {} on {} are picked already",
@@ -207,50 +308,44 @@ impl Session {
                     ),
                 ))
             }
-            Some(_) => None,
-        })
+            Some(_) => Ok(()),
+        }
     }
 
-    /// A complete line in the current mode. A line that passes uses up the armed quantity.
+    /// A complete line in the current mode, on `today` (for expiry). A line that passes
+    /// uses up the armed quantity.
     pub(super) fn line(
-        &mut self,
+        &self,
         next: &mut State,
+        today: NaiveDate,
         line: Line,
-        world: &dyn super::World,
+        world: &dyn World,
         out: &mut Out,
-    ) -> Result<Step, LookupError> {
-        let step = match next.mode {
+    ) -> Step {
+        let feedback = match next.mode {
             Mode::Receive => self.receive_line(next, line, world, out),
             Mode::Transfer => self.tote_line(next, line, world),
-            Mode::Pick => self.pick_line(next, line, world, out),
+            Mode::Pick => self.pick_line(next, today, line, world, out),
             Mode::Return => self.return_line(next, line, world, out),
-            Mode::Lookup => Ok(Ok(Feedback::info("LOOKUP", line.describe()))),
+            Mode::Lookup => Ok(Feedback::info("LOOKUP", line.describe())),
         }?;
-        if step.is_ok() {
-            next.armed_qty = None;
-        }
-        Ok(step)
+        next.armed_qty = None;
+        Ok(feedback)
     }
 
-    fn receive_line(
-        &mut self,
-        next: &mut State,
-        line: Line,
-        world: &dyn super::World,
-        out: &mut Out,
-    ) -> Result<Step, LookupError> {
+    fn receive_line(&self, next: &mut State, line: Line, world: &dyn World, out: &mut Out) -> Step {
         let rules = &self.rules.config.receive;
         let Some(location) = next.location.clone() else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "WHERE TO?",
                 "Scan the put-away location (LOC-…) first",
-            )));
+            ));
         };
         if rules.require_document && next.document.is_none() {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "SCAN THE PO",
                 "Receipts need a purchase order here: scan the PO (PO-…) first",
-            )));
+            ));
         }
         let sku = line.product.sku.clone();
         if let Some(doc) = &next.document
@@ -258,15 +353,7 @@ impl Session {
         {
             match facts.progress(&sku) {
                 None => match rules.off_order {
-                    RejectOrWarn::Reject => {
-                        return Ok(Err(Feedback::error(
-                            "NOT ON ORDER",
-                            format!(
-                                "{} is not on {}: put it aside and tell a supervisor",
-                                line.product.name, doc.reference
-                            ),
-                        )));
-                    }
+                    RejectOrWarn::Reject => return Err(not_on_order(&line.product, doc)),
                     RejectOrWarn::Warn => out
                         .warnings
                         .push(format!("{} is not on {}", line.product.name, doc.reference)),
@@ -274,7 +361,7 @@ impl Session {
                 Some((ordered, done)) if done + i64::from(line.qty) > ordered => {
                     match rules.over_receipt {
                         RejectOrWarn::Reject => {
-                            return Ok(Err(Feedback::error(
+                            return Err(Reject::new(
                                 "OVER-RECEIPT",
                                 format!(
                                     "{} orders {ordered} × {}, {done} received already: this would be {}",
@@ -282,7 +369,7 @@ impl Session {
                                     line.product.name,
                                     done + i64::from(line.qty)
                                 ),
-                            )));
+                            ));
                         }
                         RejectOrWarn::Warn => out.warnings.push(format!(
                             "Over-receipt: {} of {ordered} ordered on {}",
@@ -297,7 +384,7 @@ impl Session {
         if let Some(serial) = &line.serial {
             match world.serial(&sku, serial)? {
                 Some(f) if f.status == SerialStatus::InStock => {
-                    return Ok(Err(Feedback::error(
+                    return Err(Reject::new(
                         "ALREADY IN STOCK",
                         format!(
                             "Serial {} is already in stock at {} since {}",
@@ -305,26 +392,16 @@ impl Session {
                             f.location.as_deref().unwrap_or("?"),
                             date_of(&f.since)
                         ),
-                    )));
+                    ));
                 }
-                Some(f) => {
-                    return Ok(Err(Feedback::error(
-                        "ALREADY SHIPPED",
-                        format!(
-                            "Serial {} was shipped on {}{}; use return",
-                            shown(serial),
-                            date_of(&f.since),
-                            f.document.map(|d| format!(" with {d}")).unwrap_or_default()
-                        ),
-                    )));
-                }
+                Some(f) => return Err(already_shipped(serial, &f, "; use return")),
                 None => {}
             }
             if let Some(pattern) = world.product(&sku)?.and_then(|p| p.serial_pattern)
                 && let Ok(pattern) = SerialPattern::new(&pattern)
                 && !pattern.matches(serial)
             {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "WRONG SERIAL",
                     format!(
                         "{} does not look like a serial of {} (expected {}): scan the serial label",
@@ -332,7 +409,7 @@ impl Session {
                         line.product.name,
                         pattern.as_str()
                     ),
-                )));
+                ));
             }
         }
         if let Some(lot) = &line.lot
@@ -351,22 +428,12 @@ impl Session {
                     .push(format!("Lot {} is quarantined", shown(lot)));
             }
         }
-        let doc = next.document.clone();
-        out.movements.push(MovementDraft {
-            kind: MovementKind::Receive,
-            sku: sku.clone(),
-            lot: line.lot.clone().map(|code| LotDraft {
-                code,
-                expiry: line.expiry,
-            }),
-            serial: line.serial.clone(),
-            qty: line.qty,
-            from: None,
-            to: Some(location.clone()),
-            partner: doc.as_ref().map(|d| d.partner.clone()),
-            document: doc.as_ref().map(|d| d.reference.clone()),
-            reverses: None,
-        });
+        out.movements.push(line.movement(
+            MovementKind::Receive,
+            None,
+            Some(location.clone()),
+            next.document.as_ref(),
+        ));
         let run = match &next.pending {
             Pending::Serials {
                 product,
@@ -378,53 +445,41 @@ impl Session {
             }
             _ => String::new(),
         };
-        Ok(Ok(Feedback::ok(
+        Ok(Feedback::ok(
             "RECEIVED",
             format!("{}{run} — into {location}", line.describe()),
-        )))
+        ))
     }
 
-    fn tote_line(
-        &mut self,
-        next: &mut State,
-        mut line: Line,
-        world: &dyn super::World,
-    ) -> Result<Step, LookupError> {
+    fn tote_line(&self, next: &mut State, mut line: Line, world: &dyn World) -> Step {
         let sku = line.product.sku.clone();
         if let Some(serial) = &line.serial {
             let Some(f) = world.serial(&sku, serial)? else {
-                return Ok(Err(Feedback::error(
-                    "UNKNOWN SERIAL",
-                    format!(
-                        "Serial {} of {} was never received",
-                        shown(serial),
-                        line.product.name
-                    ),
-                )));
+                return Err(never_received("Serial", serial, &line, ""));
             };
             let Some(at) = f
                 .location
                 .clone()
                 .filter(|_| f.status == SerialStatus::InStock)
             else {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "NOT IN STOCK",
                     format!(
                         "Serial {} was shipped on {}: it cannot be moved",
                         shown(serial),
                         date_of(&f.since)
                     ),
-                )));
+                ));
             };
             let source = next.tote.source.get_or_insert_with(|| at.clone()).clone();
             if at != source {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "WRONG PLACE",
                     format!(
                         "Serial {} is at {at}, not at {source}: scan it at its place, or that place first",
                         shown(serial)
                     ),
-                )));
+                ));
             }
             if next
                 .tote
@@ -432,40 +487,22 @@ impl Session {
                 .iter()
                 .any(|l| l.product.sku == sku && l.serial.as_deref() == Some(serial))
             {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "ALREADY IN TOTE",
                     format!("Serial {} is already in the tote", shown(serial)),
-                )));
+                ));
             }
             line.lot = f.lot;
             line.qty = 1;
         } else {
             let Some(source) = next.tote.source.clone() else {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "WHERE FROM?",
                     "Scan the source location (LOC-…) first",
-                )));
+                ));
             };
             if let Some(lot) = &line.lot {
-                match world.lot(&sku, lot)? {
-                    None => {
-                        return Ok(Err(Feedback::error(
-                            "UNKNOWN LOT",
-                            format!(
-                                "Lot {} of {} was never received",
-                                shown(lot),
-                                line.product.name
-                            ),
-                        )));
-                    }
-                    Some(l) if l.status == LotStatus::Quarantined => {
-                        return Ok(Err(Feedback::error(
-                            "QUARANTINED",
-                            format!("Lot {} is quarantined: it cannot be moved", shown(lot)),
-                        )));
-                    }
-                    Some(_) => {}
-                }
+                usable_lot(world, &line, lot, "it cannot be moved")?;
             }
             let in_tote: i64 = next
                 .tote
@@ -476,23 +513,17 @@ impl Session {
                 .sum();
             let have = world.stock(&sku, &source, line.lot.as_deref())?;
             if have - in_tote < i64::from(line.qty) {
-                return Ok(Err(Feedback::error(
-                    "NOT ENOUGH",
-                    format!(
-                        "Only {} × {}{} at {source}{}",
-                        (have - in_tote).max(0),
-                        line.product.name,
-                        line.lot
-                            .as_deref()
-                            .map(|l| format!(", lot {}", shown(l)))
-                            .unwrap_or_default(),
-                        if in_tote > 0 {
-                            format!(" besides the {in_tote} in the tote")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                )));
+                let besides = if in_tote > 0 {
+                    format!(" besides the {in_tote} in the tote")
+                } else {
+                    String::new()
+                };
+                return Err(not_enough(
+                    (have - in_tote).max(0),
+                    &line,
+                    &source,
+                    &besides,
+                ));
             }
         }
         let described = line.describe();
@@ -503,50 +534,51 @@ impl Session {
             qty: line.qty,
         });
         let source = next.tote.source.clone().unwrap_or_default();
-        Ok(Ok(Feedback::ok(
+        Ok(Feedback::ok(
             "IN TOTE",
             format!(
                 "{described} from {source}; tote: {} — scan more, or the destination",
                 next.tote.units()
             ),
-        )))
+        ))
     }
 
     fn pick_line(
-        &mut self,
+        &self,
         next: &mut State,
+        today: NaiveDate,
         mut line: Line,
-        world: &dyn super::World,
+        world: &dyn World,
         out: &mut Out,
-    ) -> Result<Step, LookupError> {
+    ) -> Step {
         let Some(doc) = next.document.clone() else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "SCAN THE ORDER",
                 "Scan the sales order (SO-…) first",
-            )));
+            ));
         };
         let Some(location) = next.location.clone() else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "WHERE FROM?",
                 "Scan the pick location (LOC-…) first",
-            )));
+            ));
         };
         let sku = line.product.sku.clone();
         let Some(facts) = world.document(&doc.reference)? else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "UNKNOWN DOCUMENT",
                 format!("{} is gone from the system", doc.reference),
-            )));
+            ));
         };
         let Some((ordered, done)) = facts.progress(&sku) else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "NOT ON ORDER",
                 format!("{} is not on {}", line.product.name, doc.reference),
-            )));
+            ));
         };
         let remaining = ordered - done;
         if remaining < i64::from(line.qty) {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "TOO MANY",
                 if remaining <= 0 {
                     format!(
@@ -559,7 +591,7 @@ impl Session {
                         line.product.name, doc.reference
                     )
                 },
-            )));
+            ));
         }
         if let Some(serial) = &line.serial {
             match world.serial(&sku, serial)? {
@@ -570,65 +602,30 @@ impl Session {
                     line.lot = f.lot;
                 }
                 Some(f) if f.status == SerialStatus::InStock => {
-                    return Ok(Err(Feedback::error(
+                    return Err(Reject::new(
                         "WRONG PLACE",
                         format!(
                             "Serial {} is at {}, not at {location}",
                             shown(serial),
                             f.location.unwrap_or_default()
                         ),
-                    )));
+                    ));
                 }
-                Some(f) => {
-                    return Ok(Err(Feedback::error(
-                        "ALREADY SHIPPED",
-                        format!(
-                            "Serial {} was shipped on {}{}",
-                            shown(serial),
-                            date_of(&f.since),
-                            f.document.map(|d| format!(" with {d}")).unwrap_or_default()
-                        ),
-                    )));
-                }
-                None => {
-                    return Ok(Err(Feedback::error(
-                        "UNKNOWN SERIAL",
-                        format!(
-                            "Serial {} of {} was never received",
-                            shown(serial),
-                            line.product.name
-                        ),
-                    )));
-                }
+                Some(f) => return Err(already_shipped(serial, &f, "")),
+                None => return Err(never_received("Serial", serial, &line, "")),
             }
         }
         if line.serial.is_none()
             && let Some(lot) = &line.lot
         {
-            let Some(facts) = world.lot(&sku, lot)? else {
-                return Ok(Err(Feedback::error(
-                    "UNKNOWN LOT",
-                    format!(
-                        "Lot {} of {} was never received",
-                        shown(lot),
-                        line.product.name
-                    ),
-                )));
-            };
-            if facts.status == LotStatus::Quarantined {
-                return Ok(Err(Feedback::error(
-                    "QUARANTINED",
-                    format!("Lot {} is quarantined: do not pick it", shown(lot)),
-                )));
-            }
-            let today = self.today.unwrap_or(NaiveDate::MIN);
+            let facts = usable_lot(world, &line, lot, "do not pick it")?;
             if let Some(expiry) = facts.expiry
                 && expiry < today
             {
-                return Ok(Err(Feedback::error(
+                return Err(Reject::new(
                     "EXPIRED",
                     format!("Lot {} expired on {expiry}: do not pick it", shown(lot)),
-                )));
+                ));
             }
             let fefo = self.rules.config.pick.fefo;
             if fefo != FefoRule::Off {
@@ -650,10 +647,10 @@ impl Session {
                     );
                     match fefo {
                         FefoRule::Reject => {
-                            return Ok(Err(Feedback::error(
+                            return Err(Reject::new(
                                 "PICK OLDER LOT",
                                 format!("{text}: pick that one first"),
-                            )));
+                            ));
                         }
                         _ => out.warnings.push(text),
                     }
@@ -663,32 +660,16 @@ impl Session {
         if line.serial.is_none() {
             let have = world.stock(&sku, &location, line.lot.as_deref())?;
             if have < i64::from(line.qty) {
-                return Ok(Err(Feedback::error(
-                    "NOT ENOUGH",
-                    format!(
-                        "Only {have} × {}{} at {location}",
-                        line.product.name,
-                        line.lot
-                            .as_deref()
-                            .map(|l| format!(", lot {}", shown(l)))
-                            .unwrap_or_default()
-                    ),
-                )));
+                return Err(not_enough(have, &line, &location, ""));
             }
         }
-        out.movements.push(MovementDraft {
-            kind: MovementKind::Ship,
-            sku,
-            lot: line.lot.clone().map(|code| LotDraft { code, expiry: None }),
-            serial: line.serial.clone(),
-            qty: line.qty,
-            from: Some(location.clone()),
-            to: None,
-            partner: Some(doc.partner.clone()),
-            document: Some(doc.reference.clone()),
-            reverses: None,
-        });
-        Ok(Ok(Feedback::ok(
+        out.movements.push(line.movement(
+            MovementKind::Ship,
+            Some(location.clone()),
+            None,
+            Some(&doc),
+        ));
+        Ok(Feedback::ok(
             "PICKED",
             format!(
                 "{} from {location} for {} ({}/{ordered})",
@@ -696,45 +677,36 @@ impl Session {
                 doc.reference,
                 done + i64::from(line.qty)
             ),
-        )))
+        ))
     }
 
     fn return_line(
-        &mut self,
+        &self,
         next: &mut State,
         mut line: Line,
-        world: &dyn super::World,
+        world: &dyn World,
         out: &mut Out,
-    ) -> Result<Step, LookupError> {
+    ) -> Step {
         let Some(location) = next.location.clone() else {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "WHERE TO?",
                 "Scan the location for returns (LOC-…) first",
-            )));
+            ));
         };
         let sku = line.product.sku.clone();
         let doc = next.document.clone();
         if let Some(serial) = &line.serial {
             match world.serial(&sku, serial)? {
-                None => {
-                    return Ok(Err(Feedback::error(
-                        "UNKNOWN SERIAL",
-                        format!(
-                            "Serial {} of {} was never received here",
-                            shown(serial),
-                            line.product.name
-                        ),
-                    )));
-                }
+                None => return Err(never_received("Serial", serial, &line, " here")),
                 Some(f) if f.status == SerialStatus::InStock => {
-                    return Ok(Err(Feedback::error(
+                    return Err(Reject::new(
                         "NOT SHIPPED",
                         format!(
                             "Serial {} is in stock at {}: it was never shipped, so it cannot come back",
                             shown(serial),
                             f.location.unwrap_or_default()
                         ),
-                    )));
+                    ));
                 }
                 Some(f) => {
                     if let Some(d) = &doc
@@ -755,58 +727,42 @@ impl Session {
             if let Some(lot) = &line.lot
                 && world.lot(&sku, lot)?.is_none()
             {
-                return Ok(Err(Feedback::error(
-                    "UNKNOWN LOT",
-                    format!(
-                        "Lot {} of {} was never received here",
-                        shown(lot),
-                        line.product.name
-                    ),
-                )));
+                return Err(never_received("Lot", lot, &line, " here"));
             }
             if let Some(d) = &doc
                 && d.kind == DocumentKind::Sale
             {
                 let returnable = world.returnable(&d.reference, &sku, line.lot.as_deref())?;
                 if returnable < i64::from(line.qty) {
-                    return Ok(Err(Feedback::error(
+                    return Err(Reject::new(
                         "TOO MANY",
                         format!(
                             "{} shipped {} × {}{} that can still come back, not {}",
                             d.reference,
                             returnable.max(0),
                             line.product.name,
-                            line.lot
-                                .as_deref()
-                                .map(|l| format!(", lot {}", shown(l)))
-                                .unwrap_or_default(),
+                            line.of_lot(),
                             line.qty
                         ),
-                    )));
+                    ));
                 }
             }
         }
         if line.product.tracking == Tracking::Serial && line.serial.is_none() {
-            return Ok(Err(Feedback::error(
+            return Err(Reject::new(
                 "SCAN SERIAL",
                 format!("Scan the serial of the returned {}", line.product.name),
-            )));
+            ));
         }
-        out.movements.push(MovementDraft {
-            kind: MovementKind::Return,
-            sku,
-            lot: line.lot.clone().map(|code| LotDraft { code, expiry: None }),
-            serial: line.serial.clone(),
-            qty: line.qty,
-            from: None,
-            to: Some(location.clone()),
-            partner: doc.as_ref().map(|d| d.partner.clone()),
-            document: doc.as_ref().map(|d| d.reference.clone()),
-            reverses: None,
-        });
-        Ok(Ok(Feedback::ok(
+        out.movements.push(line.movement(
+            MovementKind::Return,
+            None,
+            Some(location.clone()),
+            doc.as_ref(),
+        ));
+        Ok(Feedback::ok(
             "RETURNED",
             format!("{} back into {location}", line.describe()),
-        )))
+        ))
     }
 }

@@ -9,8 +9,8 @@
 //! the caller gets [`Committed::Refused`].
 
 use super::{Result, Store, StoreError};
-use crate::domain::{DocumentId, LocationId, MovementKind, Outcome, PartnerId, ProductId};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use crate::domain::{DocumentId, LocationId, LotSpec, MovementKind, Outcome, PartnerId, ProductId};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use std::fmt;
 use uuid::Uuid;
@@ -25,13 +25,6 @@ pub struct ScanRecord {
     pub outcome: Outcome,
     /// The one-line message shown at the kiosk.
     pub message: String,
-}
-
-/// A lot named by its code, with the expiry a scan carried (AI 17), if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LotSpec {
-    pub code: String,
-    pub expiry: Option<NaiveDate>,
 }
 
 /// One movement to append.

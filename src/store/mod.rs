@@ -20,7 +20,7 @@ pub use catalog::{
     DocumentInfo, DocumentLineInfo, ImportSummary, LocationInfo, LocationRow, LotInfo, OrderRow,
     ProductInfo, ProductRow,
 };
-pub use journal::{Committed, Group, LotSpec, NewMovement, Refusal, ScanRecord};
+pub use journal::{Committed, Group, NewMovement, Refusal, ScanRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use reports::{
     ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace, StockFilter, StockRow,
