@@ -371,14 +371,18 @@ impl Default for FeedbackConfig {
     }
 }
 
-/// What is wrong with a config file.
+/// What is wrong with a config file. Each message is whole: the I/O error it comes from is
+/// part of the text and not handed out again as [`std::error::Error::source`], so a caller
+/// that prints the chain (anyhow's `{:#}`) says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
+    #[error("cannot read the config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    #[error("the config file {path} is not UTF-8 text (line {line}); save it as UTF-8")]
+    NotUtf8 { path: PathBuf, line: usize },
     #[error("{path}:{line}: {key}: {message}\n    {text}")]
     Invalid {
         path: PathBuf,
@@ -469,9 +473,16 @@ impl Config {
 
     /// Reads and checks one file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|cause| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            cause,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            ConfigError::NotUtf8 {
+                path: path.to_owned(),
+                line: 1 + good.iter().filter(|b| **b == b'\n').count(),
+            }
         })?;
         Config::parse(&text, path)
     }

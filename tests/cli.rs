@@ -460,3 +460,31 @@ fn a_closed_stdout_is_a_normal_end_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_config_file_that_cannot_be_read_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist.toml");
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[station]\nname = \"K\xfcche\"\n").unwrap();
+    for (file, why) in [
+        (&missing, "No such file"),
+        (&latin1, "is not UTF-8 text (line 2)"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_scantrail"))
+            .args(["--config", file.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(file.to_str().unwrap()), "{err}");
+        assert_eq!(err.matches(why).count(), 1, "{err}");
+    }
+    // The same for the database: a folder that cannot be made is said once.
+    let db = latin1.join("sub").join("x.db");
+    let out = scantrail(&db, &["init"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot create the folder"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
