@@ -75,8 +75,8 @@ impl Bare {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
-            id.as_bytes().as_slice(),
-            id.as_bytes().as_slice(),
+            id,
+            id,
             "2026-11-24T02:00:00.000Z",
             "KIOSK-DOCK-1",
             "maria",
@@ -89,7 +89,7 @@ impl Bare {
             Option::<i64>::None,
             2,
             1,
-            Option::<Vec<u8>>::None,
+            Option::<uuid::Uuid>::None,
         ])?;
         tx.commit()?;
         Ok(())

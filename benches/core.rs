@@ -86,8 +86,8 @@ fn baseline(dir: &std::path::Path, n: usize, synchronous: Synchronous) -> anyhow
              VALUES (?1, ?2, ?3, 'DOCK-1', 'maria', 'receive', 1, 2, NULL, ?4, 1, NULL, 3, 1, NULL)",
         )?
         .execute(rusqlite::params![
-            uuid::Uuid::now_v7().as_bytes().as_slice(),
-            uuid::Uuid::now_v7().as_bytes().as_slice(),
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
             Utc::now().to_rfc3339(),
             format!("SN-{i:08}")
         ])?;

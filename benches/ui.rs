@@ -9,7 +9,7 @@
 use chrono::{Duration, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use scantrail::config::Config;
+use scantrail::config::{Config, Key};
 use scantrail::core::Core;
 use scantrail::store::Store;
 use scantrail::ui::draw::{Glyphs, Screen, draw};
@@ -37,7 +37,7 @@ fn rss_kib() -> Option<u64> {
 fn screen() -> Screen {
     Screen {
         glyphs: Glyphs::for_term("xterm"),
-        help: KeyTable::new(None, "Enter").help(),
+        help: KeyTable::new(None, Key::ENTER).help(),
         ack_key: "Enter".into(),
     }
 }

@@ -7,6 +7,7 @@
 //! none, the built-in defaults apply. An unknown key or a bad value is an error that names
 //! the file, the line and the key, so an admin can fix it without reading Rust.
 
+use evdev::KeyCode;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -242,7 +243,7 @@ pub struct InputConfig {
     /// The keyboard layout the scanners type in.
     pub layout: Layout,
     /// A key that stands for the GS separator besides Ctrl+] and Alt+0029 (e.g. "F8").
-    pub gs_key: Option<String>,
+    pub gs_key: Option<Key>,
     /// Take scanners for scantrail alone, so scans never reach the console.
     pub grab: bool,
     /// Which input devices are scanners. Empty: every device whose USB vendor is a known
@@ -331,6 +332,103 @@ impl std::fmt::Display for UsbId {
     }
 }
 
+/// A key, as the config names it: `"Enter"`, a function key `"F1"`…`"F24"`, or a Linux key
+/// name such as `"KEY_PAUSE"` (in any case; `KEY_` may be left out). It is read once, here,
+/// when the file is: the scanners' assembler takes its key code, the terminal and the kiosk's
+/// key table its function-key number. A name that is no key is a config error at its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Key(KeyCode);
+
+impl Key {
+    /// The Enter key.
+    pub const ENTER: Key = Key(KeyCode::KEY_ENTER);
+
+    /// The function keys F1…F24, in order: their Linux codes are not contiguous.
+    const FUNCTION: [KeyCode; 24] = [
+        KeyCode::KEY_F1,
+        KeyCode::KEY_F2,
+        KeyCode::KEY_F3,
+        KeyCode::KEY_F4,
+        KeyCode::KEY_F5,
+        KeyCode::KEY_F6,
+        KeyCode::KEY_F7,
+        KeyCode::KEY_F8,
+        KeyCode::KEY_F9,
+        KeyCode::KEY_F10,
+        KeyCode::KEY_F11,
+        KeyCode::KEY_F12,
+        KeyCode::KEY_F13,
+        KeyCode::KEY_F14,
+        KeyCode::KEY_F15,
+        KeyCode::KEY_F16,
+        KeyCode::KEY_F17,
+        KeyCode::KEY_F18,
+        KeyCode::KEY_F19,
+        KeyCode::KEY_F20,
+        KeyCode::KEY_F21,
+        KeyCode::KEY_F22,
+        KeyCode::KEY_F23,
+        KeyCode::KEY_F24,
+    ];
+
+    /// The Linux key code, as a scanner's key events carry it.
+    pub fn code(self) -> KeyCode {
+        self.0
+    }
+
+    /// 8 for F8; `None` for a key that is not a function key. A terminal reports function
+    /// keys by this number.
+    pub fn function_number(self) -> Option<u8> {
+        Key::FUNCTION
+            .iter()
+            .position(|k| *k == self.0)
+            .and_then(|i| u8::try_from(i + 1).ok())
+    }
+}
+
+impl std::str::FromStr for Key {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Key, String> {
+        let upper = text.trim().to_ascii_uppercase();
+        let name = if upper.starts_with("KEY_") {
+            upper
+        } else {
+            format!("KEY_{upper}")
+        };
+        name.parse::<KeyCode>().map(Key).map_err(|_| {
+            format!(
+                "'{text}' is not a key name: write \"Enter\", a function key (\"F8\") or a Linux \
+                 key name (\"KEY_PAUSE\")"
+            )
+        })
+    }
+}
+
+impl TryFrom<String> for Key {
+    type Error = String;
+    fn try_from(text: String) -> Result<Key, String> {
+        text.parse()
+    }
+}
+
+impl From<Key> for String {
+    fn from(key: Key) -> String {
+        key.to_string()
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.function_number() {
+            Some(n) => write!(f, "F{n}"),
+            None if *self == Key::ENTER => f.write_str("Enter"),
+            // evdev names every code it parses: "KEY_PAUSE".
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
 impl Default for InputConfig {
     fn default() -> Self {
         InputConfig {
@@ -356,7 +454,8 @@ pub struct FeedbackConfig {
     pub bell_on_error: bool,
     /// The key at the kiosk that acknowledges an error like `CMD-ACK`: "Enter" (on an empty
     /// line) or a function key such as "F9".
-    pub ack_key: String,
+    #[serde(deserialize_with = "kiosk_key")]
+    pub ack_key: Key,
 }
 
 impl Default for FeedbackConfig {
@@ -366,19 +465,35 @@ impl Default for FeedbackConfig {
             bell_on_ok: false,
             bell_on_warn: true,
             bell_on_error: true,
-            ack_key: "Enter".into(),
+            ack_key: Key::ENTER,
         }
     }
 }
 
-/// What is wrong with a config file.
+/// A [`Key`] that the kiosk's terminal can tell apart: Enter or a function key.
+fn kiosk_key<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+    let key = Key::deserialize(deserializer)?;
+    if key == Key::ENTER || key.function_number().is_some() {
+        Ok(key)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "'{key}' is not a key the kiosk can take for Ack; use \"Enter\" or F1 to F24"
+        )))
+    }
+}
+
+/// What is wrong with a config file. Each message is whole: the I/O error it comes from is
+/// part of the text and not handed out again as [`std::error::Error::source`], so a caller
+/// that prints the chain (anyhow's `{:#}`) says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
+    #[error("cannot read the config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    #[error("the config file {path} is not UTF-8 text (line {line}); save it as UTF-8")]
+    NotUtf8 { path: PathBuf, line: usize },
     #[error("{path}:{line}: {key}: {message}\n    {text}")]
     Invalid {
         path: PathBuf,
@@ -469,9 +584,16 @@ impl Config {
 
     /// Reads and checks one file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|cause| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            cause,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            ConfigError::NotUtf8 {
+                path: path.to_owned(),
+                line: 1 + good.iter().filter(|b| **b == b'\n').count(),
+            }
         })?;
         Config::parse(&text, path)
     }
@@ -543,19 +665,6 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
-        if let Some(name) = &self.input.gs_key
-            && crate::input::assembler::gs_key_code(name).is_none()
-        {
-            return Err(invalid_key(
-                text,
-                path,
-                "input",
-                "gs_key",
-                format!(
-                    "'{name}' is not a key name: write a function key (\"F8\") or a Linux key name (\"KEY_PAUSE\")"
-                ),
-            ));
-        }
         for scanner in &self.input.scanners {
             if scanner.path.is_none() && scanner.name.is_none() && scanner.usb.is_none() {
                 return Err(invalid_key(
@@ -598,20 +707,6 @@ impl Config {
                 "station",
                 "name",
                 "a station name cannot be blank; remove the key to use the host name".into(),
-            ));
-        }
-        let ack = self.feedback.ack_key.trim();
-        let function_key = ack
-            .strip_prefix(['F', 'f'])
-            .and_then(|n| n.parse::<u8>().ok())
-            .is_some_and(|n| (1..=24).contains(&n));
-        if !(ack.eq_ignore_ascii_case("enter") || function_key) {
-            return Err(invalid_key(
-                text,
-                path,
-                "feedback",
-                "ack_key",
-                format!("'{ack}' is not a key scantrail knows; use \"Enter\" or F1 to F24"),
             ));
         }
         Ok(())
@@ -757,10 +852,64 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(err.starts_with("test.toml:3:"), "{err}");
-        let err = parse("[input]\ngs_key = \"Hyper\"\n")
-            .err()
-            .unwrap_or_default();
-        assert!(err.starts_with("test.toml:2: input.gs_key:"), "{err}");
+    }
+
+    #[test]
+    fn key_names() {
+        let key = |name: &str| name.parse::<Key>().map(Key::code);
+        assert_eq!(key("F8"), Ok(KeyCode::KEY_F8));
+        assert_eq!(key("f12"), Ok(KeyCode::KEY_F12));
+        assert_eq!(key("enter"), Ok(KeyCode::KEY_ENTER));
+        assert_eq!(key("KEY_PAUSE"), Ok(KeyCode::KEY_PAUSE));
+        assert_eq!(key("pause"), Ok(KeyCode::KEY_PAUSE));
+        assert!(key("Hyper").is_err_and(|e| e.contains("'Hyper' is not a key name")));
+        assert_eq!(Key::ENTER.to_string(), "Enter");
+        assert_eq!("f9".parse::<Key>().map(|k| k.to_string()), Ok("F9".into()));
+        assert_eq!("f24".parse::<Key>().map(Key::function_number), Ok(Some(24)));
+        assert_eq!(Key::ENTER.function_number(), None);
+    }
+
+    /// Every key that has a name is written back, as `config show` writes it, under a name
+    /// that reads as the same key.
+    #[test]
+    fn every_key_name_round_trips() {
+        let mut named = 0;
+        for code in 0..=0x2ff {
+            let Ok(key) = format!("{:?}", KeyCode::new(code)).parse::<Key>() else {
+                continue;
+            };
+            named += 1;
+            assert_eq!(key.to_string().parse::<Key>(), Ok(key), "{key}");
+            let mut config = Config::default();
+            config.input.gs_key = Some(key);
+            let written = toml::to_string(&config).unwrap_or_default();
+            assert_eq!(parse(&written), Ok(config), "{key}");
+        }
+        assert!(named > 400, "{named}");
+    }
+
+    #[test]
+    fn a_bad_key_name_is_reported_at_its_line_however_it_is_written() {
+        for (text, line, key) in [
+            ("[input]\ngs_key = \"Hyper\"\n", 2, "input.gs_key"),
+            (
+                "# the scanners\n\ninput.gs_key = \"Hyper\"\n",
+                3,
+                "input.gs_key",
+            ),
+            (
+                "[station]\nname = \"A\"\n\n[feedback]\nack_key = \"Hyper\"\n",
+                5,
+                "feedback.ack_key",
+            ),
+            ("\nfeedback = { ack_key = \"Space\" }\n", 2, "feedback"),
+        ] {
+            let err = parse(text).err().unwrap_or_default();
+            assert!(
+                err.starts_with(&format!("test.toml:{line}: {key}: '")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -819,7 +968,7 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(
-            err.starts_with("test.toml:2: feedback.ack_key: 'Space' is not a key"),
+            err.starts_with("test.toml:2: feedback.ack_key: 'KEY_SPACE' is not a key the kiosk"),
             "{err}"
         );
         assert!(parse("[feedback]\nack_key = \"F9\"\n").is_ok());

@@ -27,7 +27,7 @@ impl ScanLookup for FakeStore {
     fn location(&self, code: &str) -> Result<Option<KnownLocation>, LookupError> {
         Ok(self.locations.get(code).cloned())
     }
-    fn document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
+    fn known_document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
         Ok(self.documents.get(reference).cloned())
     }
 }
@@ -45,7 +45,7 @@ impl ScanLookup for BrokenStore {
     fn location(&self, _: &str) -> Result<Option<KnownLocation>, LookupError> {
         Err(LookupError("disk I/O error".into()))
     }
-    fn document(&self, _: &str) -> Result<Option<KnownDocument>, LookupError> {
+    fn known_document(&self, _: &str) -> Result<Option<KnownDocument>, LookupError> {
         Err(LookupError("disk I/O error".into()))
     }
 }

@@ -6,13 +6,35 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The shipped config, so no file of the machine running the tests is picked up.
+const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml");
+
+/// The aspirin lot of the demo, as `trace lot` asks for it in JSON.
+const TRACE_ASPIRIN_LOT: &[&str] = &[
+    "trace",
+    "lot",
+    "L2026-118",
+    "--product",
+    "ASP-500",
+    "--json",
+];
+
 fn scantrail(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scantrail"))
         .arg("--db")
         .arg(db)
-        // A fixed config so no file of the machine running the tests is picked up.
         .arg("--config")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
+        .arg(CONFIG)
+        .args(args)
+        .output()
+        .expect("run scantrail")
+}
+
+/// A command with no database: `config`, `decode` and the like.
+fn scantrail_without_db(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scantrail"))
+        .arg("--config")
+        .arg(config)
         .args(args)
         .output()
         .expect("run scantrail")
@@ -29,9 +51,44 @@ fn ok(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
+/// The JSON a command prints, which must succeed.
+fn json(db: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(&scantrail(db, args))).unwrap()
+}
+
+/// The standard error of a command that must fail with exit code 1.
+fn failed(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The `kind` of each line `decode --json` prints.
+fn decoded_kinds(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
 fn demo_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("demo.db");
     ok(&scantrail(&db, &["init", "--demo"]));
+    db
+}
+
+fn empty_db(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("empty.db");
+    ok(&scantrail(&db, &["init"]));
     db
 }
 
@@ -50,11 +107,7 @@ fn keys(v: &Value) -> Vec<&str> {
 fn trace_serial_json_shape() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let v: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &["trace", "serial", "SN-4471-0093", "--json"],
-    )))
-    .unwrap();
+    let v = json(&db, &["trace", "serial", "SN-4471-0093", "--json"]);
     assert_eq!(
         keys(&v),
         ["history", "location", "lot", "product", "serial", "status"]
@@ -88,18 +141,7 @@ fn trace_serial_json_shape() {
 fn trace_lot_json_shape() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let v: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &[
-            "trace",
-            "lot",
-            "L2026-118",
-            "--product",
-            "ASP-500",
-            "--json",
-        ],
-    )))
-    .unwrap();
+    let v = json(&db, TRACE_ASPIRIN_LOT);
     assert_eq!(
         keys(&v),
         [
@@ -120,23 +162,19 @@ fn trace_lot_json_shape() {
 fn stock_json_shape_and_filters() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let v: Value = serde_json::from_str(&ok(&scantrail(&db, &["stock", "--json"]))).unwrap();
+    let v = json(&db, &["stock", "--json"]);
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     for row in rows {
         assert_eq!(keys(row), ["location", "lot", "qty", "sku"]);
     }
     // A location includes what is below it: A holds A-01-3.
-    let v: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &["stock", "--location", "A", "--json"],
-    )))
-    .unwrap();
+    let v = json(&db, &["stock", "--location", "A", "--json"]);
     assert_eq!(
         v,
         serde_json::json!([{"sku": "LAP-X1", "lot": null, "location": "A-01-3", "qty": 2}])
     );
-    let v: Value = serde_json::from_str(&ok(&scantrail(
+    let v = json(
         &db,
         &[
             "stock",
@@ -146,8 +184,7 @@ fn stock_json_shape_and_filters() {
             "L2026-131",
             "--json",
         ],
-    )))
-    .unwrap();
+    );
     assert_eq!(
         v,
         serde_json::json!([{"sku": "ASP-500", "lot": "L2026-131", "location": "B-02", "qty": 12}])
@@ -158,105 +195,96 @@ fn stock_json_shape_and_filters() {
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let unknown = scantrail(&db, &["trace", "serial", "NO-SUCH"]);
-    assert_eq!(unknown.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("no serial 'NO-SUCH' has ever been scanned")
-    );
+    let unknown = failed(&scantrail(&db, &["trace", "serial", "NO-SUCH"]));
+    assert!(unknown.contains("no serial 'NO-SUCH' has ever been scanned"));
     assert_eq!(scantrail(&db, &["stock", "--bogus"]).status.code(), Some(2));
-    let missing = scantrail(&dir.path().join("none.db"), &["stock"]);
-    assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("scantrail init"));
+    let missing = failed(&scantrail(&dir.path().join("none.db"), &["stock"]));
+    assert!(missing.contains("scantrail init"));
     assert!(!dir.path().join("none.db").exists());
     ok(&scantrail(&db, &["db", "verify"]));
+}
+
+/// Writes `csv` to `file` and runs `import WHAT file` on it.
+fn import(db: &Path, what: &str, file: &Path, csv: &str) -> Output {
+    std::fs::write(file, csv).unwrap();
+    scantrail(db, &["import", what, file.to_str().unwrap()])
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
 fn broken_csv_imports_nothing_and_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("empty.db");
-    ok(&scantrail(&db, &["init"]));
+    let db = empty_db(dir.path());
     let csv = dir.path().join("products.csv");
 
     // A syntax error on line 3: line 2 must not be imported either.
-    std::fs::write(
+    let err = failed(&import(
+        &db,
+        "products",
         &csv,
         "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\nBAD-1,Bad,batch,ALIAS-2\n",
-    )
-    .unwrap();
-    let out = scantrail(&db, &["import", "products", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    ));
     assert!(
         err.contains("products.csv line 3: tracking: 'batch' is not a tracking mode"),
         "{err}"
     );
 
     // A conflict only the database sees (a barcode given twice), on line 3.
-    std::fs::write(
+    let err = failed(&import(
+        &db,
+        "products",
         &csv,
         "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\nGOOD-2,Good too,none,ALIAS-1\n",
-    )
-    .unwrap();
-    let out = scantrail(&db, &["import", "products", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    ));
     assert!(
         err.contains("line 3: barcode 'ALIAS-1' is already given to SKU 'GOOD-1' on line 2"),
         "{err}"
     );
     assert!(err.contains("nothing was imported"), "{err}");
-
-    let raw = rusqlite::Connection::open(&db).unwrap();
-    let products: i64 = raw
-        .query_row("SELECT count(*) FROM products", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(products, 0);
+    assert_eq!(count(&db, "products"), 0);
 
     // Orders naming an unknown SKU on line 3 import nothing.
-    let orders = dir.path().join("orders.csv");
-    std::fs::write(
-        &csv,
-        "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\n",
-    )
-    .unwrap();
-    ok(&scantrail(
+    let good = "sku,name,tracking,barcodes\nGOOD-1,Good,none,ALIAS-1\n";
+    ok(&import(&db, "products", &csv, good));
+    let err = failed(&import(
         &db,
-        &["import", "products", csv.to_str().unwrap()],
-    ));
-    std::fs::write(
-        &orders,
+        "orders",
+        &dir.path().join("orders.csv"),
         "ref,kind,partner,sku,qty\nPO-1,purchase,Acme,GOOD-1,3\nPO-2,purchase,Acme,NOPE,1\n",
-    )
-    .unwrap();
-    let out = scantrail(&db, &["import", "orders", orders.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    ));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("line 3: SKU 'NOPE' is not in the catalog")
+        err.contains("line 3: SKU 'NOPE' is not in the catalog"),
+        "{err}"
     );
-    let documents: i64 = raw
-        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(documents, 0);
+    assert_eq!(count(&db, "documents"), 0);
 }
 
 #[test]
 fn locations_with_forward_parents_and_loops() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("l.db");
-    ok(&scantrail(&db, &["init"]));
+    let db = empty_db(dir.path());
     let csv = dir.path().join("locations.csv");
-    std::fs::write(&csv, "code,name,parent\nA-01,Rack,A\nA,Aisle,\n").unwrap();
-    ok(&scantrail(
+    ok(&import(
         &db,
-        &["import", "locations", csv.to_str().unwrap()],
+        "locations",
+        &csv,
+        "code,name,parent\nA-01,Rack,A\nA,Aisle,\n",
     ));
-    std::fs::write(&csv, "code,name,parent\nX,X,Y\nY,Y,X\n").unwrap();
-    let out = scantrail(&db, &["import", "locations", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    let err = failed(&import(
+        &db,
+        "locations",
+        &csv,
+        "code,name,parent\nX,X,Y\nY,Y,X\n",
+    ));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("line 2: location 'X' is its own ancestor")
+        err.contains("line 2: location 'X' is its own ancestor"),
+        "{err}"
     );
 }
 
@@ -264,70 +292,26 @@ fn locations_with_forward_parents_and_loops() {
 fn quarantine_is_shown_in_the_recall_view_and_needs_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    ok(&scantrail(
-        &db,
-        &[
-            "lot",
-            "quarantine",
-            "L2026-118",
-            "--product",
-            "ASP-500",
-            "--reason",
-            "supplier recall",
-        ],
-    ));
-    let v: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &[
-            "trace",
-            "lot",
-            "L2026-118",
-            "--product",
-            "ASP-500",
-            "--json",
-        ],
-    )))
-    .unwrap();
-    assert_eq!(v["status"], "quarantined");
-    ok(&scantrail(
-        &db,
-        &[
-            "lot",
-            "release",
-            "L2026-118",
-            "--product",
-            "ASP-500",
-            "--reason",
-            "cleared by QA",
-        ],
-    ));
-    let v: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &[
-            "trace",
-            "lot",
-            "L2026-118",
-            "--product",
-            "ASP-500",
-            "--json",
-        ],
-    )))
-    .unwrap();
-    assert_eq!(v["status"], "active");
-    let out = scantrail(
-        &db,
-        &[
-            "lot",
-            "quarantine",
-            "L9",
-            "--product",
-            "ASP-500",
-            "--reason",
-            "x",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SKU 'ASP-500' has no lot 'L9'"));
+    let lot = |verb: &str, code: &str, reason: &str| {
+        scantrail(
+            &db,
+            &[
+                "lot",
+                verb,
+                code,
+                "--product",
+                "ASP-500",
+                "--reason",
+                reason,
+            ],
+        )
+    };
+    ok(&lot("quarantine", "L2026-118", "supplier recall"));
+    assert_eq!(json(&db, TRACE_ASPIRIN_LOT)["status"], "quarantined");
+    ok(&lot("release", "L2026-118", "cleared by QA"));
+    assert_eq!(json(&db, TRACE_ASPIRIN_LOT)["status"], "active");
+    let err = failed(&lot("quarantine", "L9", "x"));
+    assert!(err.contains("SKU 'ASP-500' has no lot 'L9'"), "{err}");
 }
 
 #[test]
@@ -343,17 +327,9 @@ fn exports_and_backup() {
         )
     );
     assert_eq!(lines.count(), 13);
-    let json: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &["export", "movements", "--format", "json"],
-    )))
-    .unwrap();
-    assert_eq!(json.as_array().map(Vec::len), Some(13));
-    let stock: Value = serde_json::from_str(&ok(&scantrail(
-        &db,
-        &["export", "stock", "--format", "json"],
-    )))
-    .unwrap();
+    let movements = json(&db, &["export", "movements", "--format", "json"]);
+    assert_eq!(movements.as_array().map(Vec::len), Some(13));
+    let stock = json(&db, &["export", "stock", "--format", "json"]);
     assert_eq!(stock.as_array().map(Vec::len), Some(4));
     let copy = dir.path().join("copy.db");
     ok(&scantrail(&db, &["db", "backup", copy.to_str().unwrap()]));
@@ -373,12 +349,7 @@ fn config_errors_name_file_line_and_key() {
         "[station]\nname = \"DOCK-1\"\n\n[pick]\nfefo = \"sometimes\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scantrail"))
-        .args(["--config", cfg.to_str().unwrap(), "config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failed(&scantrail_without_db(&cfg, &["config", "check"]));
     assert!(
         err.contains("bad.toml:5: pick.fefo: unknown variant 'sometimes'"),
         "{err}"
@@ -400,39 +371,16 @@ fn decode_with_a_database_resolves_products_and_serials() {
             "NOT-KNOWN",
         ],
     ));
-    let kinds: Vec<String> = out
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(kinds, ["product", "serial", "location", "text"]);
+    assert_eq!(
+        decoded_kinds(out.as_bytes()),
+        ["product", "serial", "location", "text"]
+    );
     // Without a database nothing is known: the GTIN is only a GTIN, the serial only text.
-    let out = Command::new(env!("CARGO_BIN_EXE_scantrail"))
-        .args([
-            "--config",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"),
-            "decode",
-            "--json",
-            "0614141000029",
-            "SN-4471-0091",
-        ])
-        .output()
-        .unwrap();
-    let kinds: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(kinds, ["gtin", "text"]);
+    let out = scantrail_without_db(
+        Path::new(CONFIG),
+        &["decode", "--json", "0614141000029", "SN-4471-0091"],
+    );
+    assert_eq!(decoded_kinds(&out.stdout), ["gtin", "text"]);
 }
 
 #[test]
@@ -459,4 +407,25 @@ fn a_closed_stdout_is_a_normal_end_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_config_file_that_cannot_be_read_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist.toml");
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[station]\nname = \"K\xfcche\"\n").unwrap();
+    for (file, why) in [
+        (&missing, "No such file"),
+        (&latin1, "is not UTF-8 text (line 2)"),
+    ] {
+        let err = failed(&scantrail_without_db(file, &["config", "check"]));
+        assert!(err.contains(file.to_str().unwrap()), "{err}");
+        assert_eq!(err.matches(why).count(), 1, "{err}");
+    }
+    // The same for the database: a folder that cannot be made is said once.
+    let db = latin1.join("sub").join("x.db");
+    let err = failed(&scantrail(&db, &["init"]));
+    assert!(err.contains("cannot create the folder"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
 }

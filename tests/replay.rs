@@ -143,3 +143,63 @@ fn the_demo_day_of_the_readme() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].contains("SN-4471-0091 is already in stock at A-01-3"));
 }
+
+/// A line that is not UTF-8 is an unreadable scan, as from a scanner: one error outcome in
+/// the output and in the scan log, and the replay goes on with the lines after it.
+#[test]
+fn a_line_that_is_not_utf8_is_one_unreadable_scan_and_the_replay_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.scan");
+    std::fs::write(
+        &file,
+        b"@ 2026-11-24T08:00:00Z\nCMD-LOOKUP\nLOC-\xff\xfeB-02\nCMD-ACK\nLOC-B-02\n",
+    )
+    .unwrap();
+
+    let text_db = demo_db(dir.path());
+    let text = replay(&text_db, &file, false);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    assert!(rows[1].starts_with("    3  ✘ ERROR  LOC-"), "{text}");
+    assert!(rows[1].contains("not UTF-8"), "{text}");
+    assert!(rows[3].starts_with("    5  "), "{text}");
+    assert!(
+        rows[4].contains("4 scan(s):") && rows[4].contains(" 1 error"),
+        "{text}"
+    );
+
+    let scans = |db: &Path| -> Vec<(String, String)> {
+        let raw = rusqlite::Connection::open(db).unwrap();
+        let mut st = raw
+            .prepare("SELECT raw, outcome FROM scans WHERE device = 'replay' ORDER BY seq")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let log = scans(&text_db);
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert_eq!(log[1].1, "error", "{log:?}");
+    assert!(log[1].0.starts_with("LOC-"), "{log:?}");
+    assert_eq!(log[3].0, "LOC-B-02", "{log:?}");
+    assert_ne!(log[3].1, "error", "{log:?}");
+
+    let json_dir = dir.path().join("json");
+    std::fs::create_dir(&json_dir).unwrap();
+    let json_db = demo_db(&json_dir);
+    let json = replay(&json_db, &file, true);
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcomes: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|l| (l["line"].as_u64().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes.len(), 4, "{json}");
+    assert_eq!(outcomes[1], (3, "error"), "{json}");
+    assert_eq!(outcomes[3].0, 5, "{json}");
+    assert_eq!(lines[1]["movements"], serde_json::json!([]));
+    assert_eq!(scans(&json_db).len(), 4);
+}

@@ -13,6 +13,31 @@ use scantrail::domain::{LotSpec, MovementKind};
 use scantrail::store::{Committed, NewMovement, Refusal, Store};
 use std::sync::{Arc, Barrier};
 
+/// Ids are 16-byte BLOBs in the UUID's own byte order, as every journal so far has them:
+/// rusqlite's `uuid` feature writes and reads that format, and nothing else.
+#[test]
+fn ids_are_stored_as_their_sixteen_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut store) = catalog_store(dir.path(), &fast_db_config());
+    let cable = product(&store, "USB-C1M");
+    let dock = location(&store, "DOCK");
+    let scan = group("CABLE-1M", vec![receipt(cable, None, 5, dock)]);
+    store.commit(&scan).unwrap();
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let (kind, hex): (String, String) = raw
+        .query_row("SELECT typeof(id), hex(id) FROM scans", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(kind, "blob");
+    assert_eq!(hex, scan.id.simple().to_string().to_uppercase());
+    let group_hex: String = raw
+        .query_row("SELECT hex(group_id) FROM movements", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(group_hex, hex);
+}
+
 #[test]
 fn journal_and_scan_log_refuse_update_and_delete() {
     let dir = tempfile::tempdir().unwrap();

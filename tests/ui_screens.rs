@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use scantrail::config::Config;
+use scantrail::config::{Config, Key};
 use scantrail::core::Core;
 use scantrail::store::Store;
 use scantrail::ui::draw::{Glyphs, Screen, draw};
@@ -66,7 +66,7 @@ impl Kiosk {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         let screen = Screen {
             glyphs: Glyphs::for_term(term),
-            help: KeyTable::new(None, "Enter").help(),
+            help: KeyTable::new(None, Key::ENTER).help(),
             ack_key: "Enter".into(),
         };
         terminal

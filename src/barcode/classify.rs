@@ -142,7 +142,7 @@ pub trait ScanLookup {
     /// The location with this code (the text after the location prefix).
     fn location(&self, code: &str) -> Result<Option<KnownLocation>, LookupError>;
     /// The document with this reference (the whole text, prefix included).
-    fn document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError>;
+    fn known_document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError>;
 }
 
 /// The lookup for when there is no database: nothing is known.
@@ -159,7 +159,7 @@ impl ScanLookup for NoStore {
     fn location(&self, _: &str) -> Result<Option<KnownLocation>, LookupError> {
         Ok(None)
     }
-    fn document(&self, _: &str) -> Result<Option<KnownDocument>, LookupError> {
+    fn known_document(&self, _: &str) -> Result<Option<KnownDocument>, LookupError> {
         Ok(None)
     }
 }
@@ -310,7 +310,7 @@ impl Classifier {
             return Ok(Classified::Document {
                 reference: data.to_owned(),
                 kind,
-                known: store.document(data)?,
+                known: store.known_document(data)?,
             });
         }
         if let Some(code) = data.strip_prefix(c.operator_prefix.as_str()) {

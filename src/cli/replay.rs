@@ -6,7 +6,9 @@
 //! clock (UTC) and `@ +130s` (or `+2m`, `+1h`) moves it on; from the first such line the
 //! clock is simulated and every scan moves it on by one second, so a replay is the same every
 //! time and pairing timeouts fire as they would have. Without them, the wall clock is used.
-//! Every scan is recorded in the database exactly as at the kiosk.
+//! Every scan is recorded in the database exactly as at the kiosk; a line that is not UTF-8
+//! is what a scan the scanner could not send whole is there: an error in the scan log, and
+//! the replay goes on.
 
 use super::outln;
 use super::{Context, print_json};
@@ -126,21 +128,34 @@ pub fn run(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut clock = Clock::Wall;
     let label = args.file.display().to_string();
     let mut counts = [0usize; 4];
-    for (index, line) in input.lines().enumerate() {
+    for (index, bytes) in input.split(b'\n').enumerate() {
         let number = index + 1;
-        let line = line.with_context(|| format!("{label} line {number}: cannot read"))?;
-        let line = line.trim_end_matches(['\r', '\n']);
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(directive) = line.strip_prefix('@') {
-            clock
-                .directive(directive)
-                .map_err(|e| anyhow::anyhow!("{label} line {number}: {e}"))?;
-            continue;
-        }
-        let now = clock.now();
-        let report = core.scan(now, line, Some("replay"));
+        let bytes = bytes.with_context(|| format!("{label} line {number}: cannot read"))?;
+        let report = match String::from_utf8(bytes) {
+            Ok(line) => {
+                let line = line.trim_end_matches(['\r', '\n']);
+                if line.trim().is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                if let Some(directive) = line.strip_prefix('@') {
+                    clock
+                        .directive(directive)
+                        .map_err(|e| anyhow::anyhow!("{label} line {number}: {e}"))?;
+                    continue;
+                }
+                core.scan(clock.now(), line, Some("replay"))
+            }
+            // What a scan the scanner could not send whole is at the kiosk: an error
+            // outcome with its scan-log row, and the next line goes on.
+            Err(e) => {
+                let why = format!(
+                    "line {number} of {label} is not UTF-8 text (byte {} of the line)",
+                    e.utf8_error().valid_up_to() + 1
+                );
+                let what = String::from_utf8_lossy(e.as_bytes());
+                core.unreadable_scan(clock.now(), what.trim_end(), Some("replay"), &why)
+            }
+        };
         for notice in &report.notices {
             print_notice(args.json, number, notice)?;
         }

@@ -10,7 +10,7 @@
 //! discarded so that the tail of a broken scan cannot pass for a scan of its own.
 
 use super::keymap::{self, KeySym, Level};
-use crate::config::{InputConfig, Layout, Terminator};
+use crate::config::{InputConfig, Key, Layout, Terminator};
 use evdev::KeyCode;
 use std::time::{Duration, Instant};
 
@@ -57,7 +57,7 @@ pub struct ScanRules {
     pub max_len: usize,
     pub layout: Layout,
     /// A key that types GS, besides Ctrl+] and Alt+0029.
-    pub gs_key: Option<KeyCode>,
+    pub gs_key: Option<Key>,
     /// A partial scan with no key for this long is abandoned with an error (a scanner
     /// never pauses that long inside a scan; this keeps a lost terminator from gluing two
     /// scans together). `None`: wait for the terminator forever (a person typing).
@@ -76,7 +76,7 @@ impl ScanRules {
             idle_end: Duration::from_millis(u64::from(config.idle_end_ms)),
             max_len: config.max_scan_len as usize,
             layout: config.layout,
-            gs_key: config.gs_key.as_deref().and_then(gs_key_code),
+            gs_key: config.gs_key,
             abandon_after: Some(ABANDON_AFTER),
         }
     }
@@ -86,18 +86,6 @@ impl Default for ScanRules {
     fn default() -> Self {
         ScanRules::from_config(&InputConfig::default())
     }
-}
-
-/// The key code a `gs_key` name stands for: a function key `F1`…`F24`, or any Linux key
-/// name such as `KEY_PAUSE`.
-pub fn gs_key_code(name: &str) -> Option<KeyCode> {
-    let upper = name.trim().to_ascii_uppercase();
-    let full = if upper.starts_with("KEY_") {
-        upper
-    } else {
-        format!("KEY_{upper}")
-    };
-    full.parse::<KeyCode>().ok()
 }
 
 /// A scan, assembled.
@@ -485,7 +473,7 @@ impl KeyAssembler {
             }
             return None;
         }
-        if self.rules.gs_key == Some(key) {
+        if self.rules.gs_key.map(Key::code) == Some(key) {
             return self.push(now, '\x1d');
         }
         match key {
@@ -745,7 +733,7 @@ mod tests {
     #[test]
     fn every_form_of_gs_becomes_x1d() {
         let gs_rules = ScanRules {
-            gs_key: gs_key_code("F8"),
+            gs_key: "F8".parse().ok(),
             ..rules(Layout::Us)
         };
         type Form = Box<dyn Fn(&mut Feeder)>;
@@ -1031,13 +1019,5 @@ mod tests {
         assert!(got.contains(&("dock-1".into(), "0101234567890128\x1d10LOT-A".into())));
         assert!(got.contains(&("dock-2".into(), "Zöß-SN_42".into())));
         assert_eq!(got.len(), 2);
-    }
-
-    #[test]
-    fn gs_key_names() {
-        assert_eq!(gs_key_code("F8"), Some(KeyCode::KEY_F8));
-        assert_eq!(gs_key_code("f12"), Some(KeyCode::KEY_F12));
-        assert_eq!(gs_key_code("KEY_PAUSE"), Some(KeyCode::KEY_PAUSE));
-        assert_eq!(gs_key_code("Hyper"), None);
     }
 }

@@ -9,8 +9,7 @@
 //! abandon timer — a person may type a code by hand, slowly, and correct it with Backspace.
 
 use super::assembler::{Assembled, ScanBuffer, ScanRules};
-use crate::config::Terminator;
-use evdev::KeyCode;
+use crate::config::{Key, Terminator};
 use std::time::Instant;
 
 /// A key as the terminal reports it.
@@ -41,7 +40,7 @@ pub struct WedgeAssembler {
 impl WedgeAssembler {
     /// An assembler for the terminal, called `label` in scans (e.g. "terminal").
     pub fn new(label: &str, rules: &ScanRules) -> WedgeAssembler {
-        let gs_f_key = rules.gs_key.and_then(function_key_number);
+        let gs_f_key = rules.gs_key.and_then(Key::function_number);
         WedgeAssembler {
             buffer: ScanBuffer::new(label, rules.max_len),
             tab_ends_scan: rules.terminator == Terminator::Tab,
@@ -100,43 +99,9 @@ fn control(c: char) -> Option<char> {
     }
 }
 
-/// 8 for `KEY_F8`: the terminal reports function keys by number.
-fn function_key_number(key: KeyCode) -> Option<u8> {
-    const F: [KeyCode; 24] = [
-        KeyCode::KEY_F1,
-        KeyCode::KEY_F2,
-        KeyCode::KEY_F3,
-        KeyCode::KEY_F4,
-        KeyCode::KEY_F5,
-        KeyCode::KEY_F6,
-        KeyCode::KEY_F7,
-        KeyCode::KEY_F8,
-        KeyCode::KEY_F9,
-        KeyCode::KEY_F10,
-        KeyCode::KEY_F11,
-        KeyCode::KEY_F12,
-        KeyCode::KEY_F13,
-        KeyCode::KEY_F14,
-        KeyCode::KEY_F15,
-        KeyCode::KEY_F16,
-        KeyCode::KEY_F17,
-        KeyCode::KEY_F18,
-        KeyCode::KEY_F19,
-        KeyCode::KEY_F20,
-        KeyCode::KEY_F21,
-        KeyCode::KEY_F22,
-        KeyCode::KEY_F23,
-        KeyCode::KEY_F24,
-    ];
-    F.iter()
-        .position(|k| *k == key)
-        .and_then(|i| u8::try_from(i + 1).ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::assembler::gs_key_code;
     use std::time::Duration;
 
     fn texts(out: &[Assembled]) -> Vec<String> {
@@ -151,7 +116,7 @@ mod tests {
     #[test]
     fn enter_ends_a_scan_and_every_gs_form_is_x1d() {
         let rules = ScanRules {
-            gs_key: gs_key_code("F8"),
+            gs_key: "F8".parse().ok(),
             ..ScanRules::default()
         };
         let mut w = WedgeAssembler::new("terminal", &rules);

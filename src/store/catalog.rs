@@ -108,6 +108,21 @@ fn import_error(line: u64, what: impl std::fmt::Display) -> StoreError {
 }
 
 impl Store {
+    /// Runs one import: `write` in one IMMEDIATE transaction, committed only if it returns
+    /// `Ok`, so a file is imported whole or not at all.
+    fn import_all(
+        &mut self,
+        write: impl FnOnce(&Transaction<'_>, &mut ImportSummary) -> Result<()>,
+    ) -> Result<ImportSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut summary = ImportSummary::default();
+        write(&tx, &mut summary)?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
     /// Adds or updates products. A known SKU keeps its id: its name and serial pattern are
     /// replaced and its barcodes added; its tracking may change only while it has no
     /// movements. A barcode that belongs to another product is an error.
@@ -116,94 +131,91 @@ impl Store {
         rows: &[ProductRow],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut summary = ImportSummary::default();
-        let mut seen_sku: HashMap<&str, u64> = HashMap::new();
-        let mut seen_code: HashMap<&str, (u64, &str)> = HashMap::new();
-        for row in rows {
-            if let Some(first) = seen_sku.insert(&row.sku, row.line) {
-                return Err(import_error(
-                    row.line,
-                    format!("SKU '{}' is already on line {first} of this file", row.sku),
-                ));
-            }
-            let existing = tx
-                .prepare_cached("SELECT id, tracking FROM products WHERE sku = ?1")?
-                .query_row([&row.sku], |r| {
-                    Ok((r.get::<_, ProductId>(0)?, r.get::<_, String>(1)?))
-                })
-                .optional()?;
-            let id = match existing {
-                Some((id, tracking)) => {
-                    if tracking != row.tracking.as_str() && has_movements(&tx, id)? {
-                        return Err(import_error(
-                            row.line,
-                            format!(
-                                "SKU '{}' is tracked by '{tracking}' and already has movements; \
-                                 its tracking cannot change to '{}'",
-                                row.sku, row.tracking
-                            ),
-                        ));
-                    }
-                    tx.prepare_cached(
-                        "UPDATE products SET name = ?2, tracking = ?3, serial_pattern = ?4 WHERE id = ?1",
-                    )?
-                    .execute(params![id, row.name, row.tracking.as_str(), row.serial_pattern])?;
-                    summary.updated += 1;
-                    id
-                }
-                None => {
-                    tx.prepare_cached(
-                        "INSERT INTO products (sku, name, tracking, serial_pattern) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![row.sku, row.name, row.tracking.as_str(), row.serial_pattern])?;
-                    summary.added += 1;
-                    ProductId(tx.last_insert_rowid())
-                }
-            };
-            for (code, units) in &row.barcodes {
-                if let Some((first, sku)) = seen_code.insert(code, (row.line, &row.sku))
-                    && sku != row.sku
-                {
+        self.import_all(|tx, summary| {
+            let mut seen_sku: HashMap<&str, u64> = HashMap::new();
+            let mut seen_code: HashMap<&str, (u64, &str)> = HashMap::new();
+            for row in rows {
+                if let Some(first) = seen_sku.insert(&row.sku, row.line) {
                     return Err(import_error(
                         row.line,
-                        format!("barcode '{code}' is already given to SKU '{sku}' on line {first}"),
+                        format!("SKU '{}' is already on line {first} of this file", row.sku),
                     ));
                 }
-                let owner = tx
-                    .prepare_cached(
-                        "SELECT p.id, p.sku FROM product_barcodes b JOIN products p ON p.id = b.product_id
-                         WHERE b.code = ?1",
-                    )?
-                    .query_row([code], |r| Ok((r.get::<_, ProductId>(0)?, r.get::<_, String>(1)?)))
+                let existing = tx
+                    .prepare_cached("SELECT id, tracking FROM products WHERE sku = ?1")?
+                    .query_row([&row.sku], |r| {
+                        Ok((r.get::<_, ProductId>(0)?, r.get::<_, String>(1)?))
+                    })
                     .optional()?;
-                match owner {
-                    Some((owner, sku)) if owner != id => {
-                        return Err(import_error(
-                            row.line,
-                            format!("barcode '{code}' already belongs to SKU '{sku}'"),
-                        ));
-                    }
-                    Some(_) => {
+                let id = match existing {
+                    Some((id, tracking)) => {
+                        if tracking != row.tracking.as_str() && has_movements(tx, id)? {
+                            return Err(import_error(
+                                row.line,
+                                format!(
+                                    "SKU '{}' is tracked by '{tracking}' and already has movements; \
+                                     its tracking cannot change to '{}'",
+                                    row.sku, row.tracking
+                                ),
+                            ));
+                        }
                         tx.prepare_cached(
-                            "UPDATE product_barcodes SET units = ?2 WHERE code = ?1",
+                            "UPDATE products SET name = ?2, tracking = ?3, serial_pattern = ?4 WHERE id = ?1",
                         )?
-                        .execute(params![code, units])?;
+                        .execute(params![id, row.name, row.tracking.as_str(), row.serial_pattern])?;
+                        summary.updated += 1;
+                        id
                     }
                     None => {
                         tx.prepare_cached(
-                            "INSERT INTO product_barcodes (code, product_id, units) VALUES (?1, ?2, ?3)",
+                            "INSERT INTO products (sku, name, tracking, serial_pattern) VALUES (?1, ?2, ?3, ?4)",
                         )?
-                        .execute(params![code, id, units])?;
+                        .execute(params![row.sku, row.name, row.tracking.as_str(), row.serial_pattern])?;
+                        summary.added += 1;
+                        ProductId(tx.last_insert_rowid())
+                    }
+                };
+                for (code, units) in &row.barcodes {
+                    if let Some((first, sku)) = seen_code.insert(code, (row.line, &row.sku))
+                        && sku != row.sku
+                    {
+                        return Err(import_error(
+                            row.line,
+                            format!("barcode '{code}' is already given to SKU '{sku}' on line {first}"),
+                        ));
+                    }
+                    let owner = tx
+                        .prepare_cached(
+                            "SELECT p.id, p.sku FROM product_barcodes b JOIN products p ON p.id = b.product_id
+                             WHERE b.code = ?1",
+                        )?
+                        .query_row([code], |r| Ok((r.get::<_, ProductId>(0)?, r.get::<_, String>(1)?)))
+                        .optional()?;
+                    match owner {
+                        Some((owner, sku)) if owner != id => {
+                            return Err(import_error(
+                                row.line,
+                                format!("barcode '{code}' already belongs to SKU '{sku}'"),
+                            ));
+                        }
+                        Some(_) => {
+                            tx.prepare_cached(
+                                "UPDATE product_barcodes SET units = ?2 WHERE code = ?1",
+                            )?
+                            .execute(params![code, units])?;
+                        }
+                        None => {
+                            tx.prepare_cached(
+                                "INSERT INTO product_barcodes (code, product_id, units) VALUES (?1, ?2, ?3)",
+                            )?
+                            .execute(params![code, id, units])?;
+                        }
                     }
                 }
+                progress(1);
             }
-            progress(1);
-        }
-        tx.commit()?;
-        Ok(summary)
+            Ok(())
+        })
     }
 
     /// Adds or updates locations. A parent may be defined anywhere in the same file or be in
@@ -213,72 +225,69 @@ impl Store {
         rows: &[LocationRow],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut summary = ImportSummary::default();
-        let mut seen: HashMap<&str, u64> = HashMap::new();
-        for row in rows {
-            if let Some(first) = seen.insert(&row.code, row.line) {
-                return Err(import_error(
-                    row.line,
-                    format!(
-                        "location '{}' is already on line {first} of this file",
-                        row.code
-                    ),
-                ));
-            }
-            let changed = tx
-                .prepare_cached("UPDATE locations SET name = ?2 WHERE code = ?1")?
-                .execute(params![row.code, row.name])?;
-            if changed == 0 {
-                tx.prepare_cached("INSERT INTO locations (code, name) VALUES (?1, ?2)")?
-                    .execute(params![row.code, row.name])?;
-                summary.added += 1;
-            } else {
-                summary.updated += 1;
-            }
-        }
-        for row in rows {
-            let parent = match &row.parent {
-                Some(code) => Some(location_id(&tx, code)?.ok_or_else(|| {
-                    import_error(
-                        row.line,
-                        format!(
-                            "parent location '{code}' of '{}' is neither in this file nor in the database",
-                            row.code
-                        ),
-                    )
-                })?),
-                None => None,
-            };
-            tx.prepare_cached("UPDATE locations SET parent_id = ?2 WHERE code = ?1")?
-                .execute(params![row.code, parent])?;
-        }
-        for row in rows {
-            // Walk up from each imported location; more steps than locations means a loop.
-            let count: i64 = tx.query_row("SELECT count(*) FROM locations", [], |r| r.get(0))?;
-            let mut at = location_id(&tx, &row.code)?;
-            let mut steps = 0;
-            while let Some(id) = at {
-                steps += 1;
-                if steps > count {
+        self.import_all(|tx, summary| {
+            let mut seen: HashMap<&str, u64> = HashMap::new();
+            for row in rows {
+                if let Some(first) = seen.insert(&row.code, row.line) {
                     return Err(import_error(
                         row.line,
                         format!(
-                            "location '{}' is its own ancestor: the parents form a loop",
+                            "location '{}' is already on line {first} of this file",
                             row.code
                         ),
                     ));
                 }
-                at = tx
-                    .prepare_cached("SELECT parent_id FROM locations WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))?;
+                let changed = tx
+                    .prepare_cached("UPDATE locations SET name = ?2 WHERE code = ?1")?
+                    .execute(params![row.code, row.name])?;
+                if changed == 0 {
+                    tx.prepare_cached("INSERT INTO locations (code, name) VALUES (?1, ?2)")?
+                        .execute(params![row.code, row.name])?;
+                    summary.added += 1;
+                } else {
+                    summary.updated += 1;
+                }
             }
-            progress(1);
-        }
-        tx.commit()?;
-        Ok(summary)
+            for row in rows {
+                let parent = match &row.parent {
+                    Some(code) => Some(location_id(tx, code)?.ok_or_else(|| {
+                        import_error(
+                            row.line,
+                            format!(
+                                "parent location '{code}' of '{}' is neither in this file nor in the database",
+                                row.code
+                            ),
+                        )
+                    })?),
+                    None => None,
+                };
+                tx.prepare_cached("UPDATE locations SET parent_id = ?2 WHERE code = ?1")?
+                    .execute(params![row.code, parent])?;
+            }
+            for row in rows {
+                // Walk up from each imported location; more steps than locations means a loop.
+                let count: i64 = tx.query_row("SELECT count(*) FROM locations", [], |r| r.get(0))?;
+                let mut at = location_id(tx, &row.code)?;
+                let mut steps = 0;
+                while let Some(id) = at {
+                    steps += 1;
+                    if steps > count {
+                        return Err(import_error(
+                            row.line,
+                            format!(
+                                "location '{}' is its own ancestor: the parents form a loop",
+                                row.code
+                            ),
+                        ));
+                    }
+                    at = tx
+                        .prepare_cached("SELECT parent_id FROM locations WHERE id = ?1")?
+                        .query_row([id], |r| r.get(0))?;
+                }
+                progress(1);
+            }
+            Ok(())
+        })
     }
 
     /// Adds documents: rows with the same reference make one document, in file order. A
@@ -289,74 +298,71 @@ impl Store {
         rows: &[OrderRow],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut summary = ImportSummary::default();
-        let mut documents: HashMap<&str, (DocumentId, &OrderRow, u32)> = HashMap::new();
-        let mut fresh: HashSet<&str> = HashSet::new();
-        for row in rows {
-            let product = tx
-                .prepare_cached("SELECT id FROM products WHERE sku = ?1")?
-                .query_row([&row.sku], |r| r.get::<_, ProductId>(0))
-                .optional()?
-                .ok_or_else(|| {
-                    import_error(
-                        row.line,
-                        format!(
-                            "SKU '{}' is not in the catalog; import products first",
-                            row.sku
-                        ),
-                    )
-                })?;
-            let entry = match documents.get_mut(row.reference.as_str()) {
-                Some(entry) => {
-                    let first = entry.1;
-                    if first.kind != row.kind || first.partner != row.partner {
-                        return Err(import_error(
+        self.import_all(|tx, summary| {
+            let mut documents: HashMap<&str, (DocumentId, &OrderRow, u32)> = HashMap::new();
+            let mut fresh: HashSet<&str> = HashSet::new();
+            for row in rows {
+                let product = tx
+                    .prepare_cached("SELECT id FROM products WHERE sku = ?1")?
+                    .query_row([&row.sku], |r| r.get::<_, ProductId>(0))
+                    .optional()?
+                    .ok_or_else(|| {
+                        import_error(
                             row.line,
                             format!(
-                                "order '{}' is a {} for '{}' on line {}; every line of it must say the same",
-                                row.reference, first.kind, first.partner, first.line
+                                "SKU '{}' is not in the catalog; import products first",
+                                row.sku
                             ),
-                        ));
+                        )
+                    })?;
+                let entry = match documents.get_mut(row.reference.as_str()) {
+                    Some(entry) => {
+                        let first = entry.1;
+                        if first.kind != row.kind || first.partner != row.partner {
+                            return Err(import_error(
+                                row.line,
+                                format!(
+                                    "order '{}' is a {} for '{}' on line {}; every line of it must say the same",
+                                    row.reference, first.kind, first.partner, first.line
+                                ),
+                            ));
+                        }
+                        entry
                     }
-                    entry
-                }
-                None => {
-                    let exists: bool = tx
-                        .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE ref = ?1)")?
-                        .query_row([&row.reference], |r| r.get(0))?;
-                    if exists {
-                        return Err(import_error(
-                            row.line,
-                            format!("order '{}' is already in the database", row.reference),
-                        ));
+                    None => {
+                        let exists: bool = tx
+                            .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE ref = ?1)")?
+                            .query_row([&row.reference], |r| r.get(0))?;
+                        if exists {
+                            return Err(import_error(
+                                row.line,
+                                format!("order '{}' is already in the database", row.reference),
+                            ));
+                        }
+                        let partner = partner_id(tx, &row.partner)?;
+                        tx.prepare_cached(
+                            "INSERT INTO documents (ref, kind, partner_id) VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute(params![
+                            row.reference,
+                            row.kind.as_str(),
+                            partner
+                        ])?;
+                        let id = DocumentId(tx.last_insert_rowid());
+                        fresh.insert(&row.reference);
+                        documents.entry(&row.reference).or_insert((id, row, 0))
                     }
-                    let partner = partner_id(&tx, &row.partner)?;
-                    tx.prepare_cached(
-                        "INSERT INTO documents (ref, kind, partner_id) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![
-                        row.reference,
-                        row.kind.as_str(),
-                        partner
-                    ])?;
-                    let id = DocumentId(tx.last_insert_rowid());
-                    fresh.insert(&row.reference);
-                    documents.entry(&row.reference).or_insert((id, row, 0))
-                }
-            };
-            entry.2 += 1;
-            tx.prepare_cached(
-                "INSERT INTO document_lines (document_id, line_no, product_id, qty) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![entry.0, entry.2, product, row.qty])?;
-            progress(1);
-        }
-        summary.added = fresh.len();
-        tx.commit()?;
-        Ok(summary)
+                };
+                entry.2 += 1;
+                tx.prepare_cached(
+                    "INSERT INTO document_lines (document_id, line_no, product_id, qty) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![entry.0, entry.2, product, row.qty])?;
+                progress(1);
+            }
+            summary.added = fresh.len();
+            Ok(())
+        })
     }
 
     /// The product with this SKU.

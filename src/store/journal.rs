@@ -200,8 +200,8 @@ fn write_group(tx: &Transaction<'_>, group: &Group) -> Result<Vec<Uuid>> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
-            id.as_bytes().as_slice(),
-            group.id.as_bytes().as_slice(),
+            id,
+            group.id,
             at,
             group.station,
             group.operator,
@@ -214,7 +214,7 @@ fn write_group(tx: &Transaction<'_>, group: &Group) -> Result<Vec<Uuid>> {
             m.from,
             m.to,
             m.partner,
-            m.reverses.as_ref().map(|u| u.as_bytes().as_slice()),
+            m.reverses,
         ])?;
         ids.push(id);
     }
@@ -233,7 +233,7 @@ fn insert_scan(tx: &Transaction<'_>, group: &Group, scan: &ScanRecord) -> Result
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        group.id.as_bytes().as_slice(),
+        group.id,
         format_time(&group.at),
         group.station,
         group.operator,
@@ -275,13 +275,6 @@ fn lot_for(
             Ok(crate::domain::LotId(tx.last_insert_rowid()))
         }
     }
-}
-
-pub(super) fn uuid_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
-    let bytes: Vec<u8> = r.get(i)?;
-    Uuid::from_slice(&bytes).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
-    })
 }
 
 pub(super) fn word_col<T>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T>

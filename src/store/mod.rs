@@ -34,18 +34,21 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// What can go wrong with the database, in words for the person who has to act on it.
+/// What can go wrong with the database, in words for the person who has to act on it. Each
+/// message is whole (the kiosk shows it as it is): an error it comes from is part of the text
+/// and not handed out again as [`std::error::Error::source`], so a chain printed by anyhow
+/// says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the database {path}: {source}")]
+    #[error("cannot open the database {path}: {cause}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("cannot create the folder {path} for the database: {source}")]
+    #[error("cannot create the folder {path} for the database: {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "the database {path} has schema version {found}, newer than this scantrail knows \
@@ -110,14 +113,14 @@ impl Store {
     /// schema up to date.
     pub fn open(path: &Path, config: &DatabaseConfig) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
                 path: dir.to_owned(),
-                source,
+                cause,
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path).map_err(|cause| StoreError::Open {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Store::setup(conn, path, config)
     }
@@ -130,17 +133,17 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_owned()));
         }
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        let conn = Connection::open_with_flags(path, flags).map_err(|cause| StoreError::Open {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Store::setup(conn, path, config)
     }
 
     fn setup(mut conn: Connection, path: &Path, config: &DatabaseConfig) -> Result<Store> {
-        apply_pragmas(&conn, config).map_err(|source| StoreError::Open {
+        apply_pragmas(&conn, config).map_err(|cause| StoreError::Open {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         migrations::migrate(&mut conn, path)?;
         conn.set_prepared_statement_cache_capacity(256);

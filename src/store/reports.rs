@@ -4,11 +4,12 @@
 //! partner name), never in the database's local ids, so what it prints means the same on
 //! every station and in every spreadsheet. Quantities are net of undone movements.
 
-use super::journal::{uuid_col, word_col};
+use super::journal::word_col;
 use super::{Result, Store, StoreError};
 use crate::domain::{MovementKind, SerialStatus};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use uuid::Uuid;
 
 /// Which stock to show; every filter is optional. A location includes the locations below it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -360,10 +361,9 @@ impl Store {
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            let reverses: Option<Vec<u8>> = r.get(14)?;
             let movement = ExportMovement {
-                id: uuid_col(r, 0)?.to_string(),
-                group: uuid_col(r, 1)?.to_string(),
+                id: r.get::<_, Uuid>(0)?.to_string(),
+                group: r.get::<_, Uuid>(1)?.to_string(),
                 at: r.get(2)?,
                 station: r.get(3)?,
                 operator: r.get(4)?,
@@ -376,9 +376,7 @@ impl Store {
                 from: r.get(11)?,
                 to: r.get(12)?,
                 partner: r.get(13)?,
-                reverses: reverses
-                    .and_then(|b| uuid::Uuid::from_slice(&b).ok())
-                    .map(|u| u.to_string()),
+                reverses: r.get::<_, Option<Uuid>>(14)?.map(|u| u.to_string()),
             };
             each(movement).map_err(|e| StoreError::Io(format!("cannot write the export: {e}")))?;
         }

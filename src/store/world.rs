@@ -88,7 +88,7 @@ impl ScanLookup for Store {
             .map_err(|e| LookupError(e.to_string()))
     }
 
-    fn document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
+    fn known_document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
         self.document_by_ref(reference)
             .map(|d| {
                 d.map(|d| KnownDocument {

@@ -2,13 +2,15 @@
 //! can never promise a key that does something else. Function keys mirror the command
 //! barcodes; everything typed in between is a scan (keyboard-wedge scanners type too).
 
+use crate::barcode::classify::Command;
+use crate::config::Key;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// What a key does at the kiosk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Send this command scan, as if its barcode were scanned.
-    Command(&'static str),
+    Command(Command),
     /// Open or close the help and barcode sheet.
     ToggleHelp,
     /// Leave the kiosk (Ctrl+C).
@@ -21,7 +23,7 @@ pub struct Binding {
     pub key: KeyCode,
     pub label: &'static str,
     pub what: &'static str,
-    action: fn() -> Action,
+    action: Action,
 }
 
 /// The function keys, in help-bar order.
@@ -30,55 +32,55 @@ pub const BINDINGS: &[Binding] = &[
         key: KeyCode::F(1),
         label: "F1",
         what: "Receive",
-        action: || Action::Command("RECEIVE"),
+        action: Action::Command(Command::Receive),
     },
     Binding {
         key: KeyCode::F(2),
         label: "F2",
         what: "Transfer",
-        action: || Action::Command("TRANSFER"),
+        action: Action::Command(Command::Transfer),
     },
     Binding {
         key: KeyCode::F(3),
         label: "F3",
         what: "Pick",
-        action: || Action::Command("PICK"),
+        action: Action::Command(Command::Pick),
     },
     Binding {
         key: KeyCode::F(4),
         label: "F4",
         what: "Return",
-        action: || Action::Command("RETURN"),
+        action: Action::Command(Command::Return),
     },
     Binding {
         key: KeyCode::F(5),
         label: "F5",
         what: "Lookup",
-        action: || Action::Command("LOOKUP"),
+        action: Action::Command(Command::Lookup),
     },
     Binding {
         key: KeyCode::F(6),
         label: "F6",
         what: "Done",
-        action: || Action::Command("DONE"),
+        action: Action::Command(Command::Done),
     },
     Binding {
         key: KeyCode::F(7),
         label: "F7",
         what: "Cancel",
-        action: || Action::Command("CANCEL"),
+        action: Action::Command(Command::Cancel),
     },
     Binding {
         key: KeyCode::F(8),
         label: "F8",
         what: "Undo",
-        action: || Action::Command("UNDO"),
+        action: Action::Command(Command::Undo),
     },
     Binding {
         key: KeyCode::F(10),
         label: "F10",
         what: "Help",
-        action: || Action::ToggleHelp,
+        action: Action::ToggleHelp,
     },
 ];
 
@@ -91,9 +93,10 @@ pub struct KeyTable {
 }
 
 impl KeyTable {
-    pub fn new(gs_key: Option<&str>, ack_key: &str) -> KeyTable {
-        let gs_key = gs_key.and_then(parse_function_key);
-        let ack_key = parse_function_key(ack_key).unwrap_or(KeyCode::Enter);
+    pub fn new(gs_key: Option<Key>, ack_key: Key) -> KeyTable {
+        let gs_key = gs_key.and_then(Key::function_number).map(KeyCode::F);
+        // The config takes for `ack_key` only Enter and the function keys.
+        let ack_key = ack_key.function_number().map_or(KeyCode::Enter, KeyCode::F);
         KeyTable {
             bindings: BINDINGS
                 .iter()
@@ -121,7 +124,7 @@ impl KeyTable {
         self.bindings
             .iter()
             .find(|b| b.key == key.code)
-            .map(|b| (b.action)())
+            .map(|b| b.action)
     }
 
     /// The help bar: the same rows that dispatch, plus Ctrl+C.
@@ -139,15 +142,13 @@ impl KeyTable {
     }
 }
 
-/// "F8" → the F8 key.
-fn parse_function_key(name: &str) -> Option<KeyCode> {
-    let n: u8 = name.trim().strip_prefix(['F', 'f'])?.parse().ok()?;
-    (1..=24).contains(&n).then_some(KeyCode::F(n))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(name: &str) -> Key {
+        name.parse().unwrap_or(Key::ENTER)
+    }
 
     fn press(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -155,7 +156,7 @@ mod tests {
 
     #[test]
     fn help_bar_and_dispatch_come_from_one_table() {
-        let table = KeyTable::new(None, "Enter");
+        let table = KeyTable::new(None, Key::ENTER);
         for (label, what) in table.help() {
             if label == "Ctrl+C" {
                 continue;
@@ -166,17 +167,9 @@ mod tests {
                 "Help" => assert_eq!(action, Some(Action::ToggleHelp)),
                 _ => assert_eq!(
                     action,
-                    Some(Action::Command(match what {
-                        "Receive" => "RECEIVE",
-                        "Transfer" => "TRANSFER",
-                        "Pick" => "PICK",
-                        "Return" => "RETURN",
-                        "Lookup" => "LOOKUP",
-                        "Done" => "DONE",
-                        "Cancel" => "CANCEL",
-                        "Undo" => "UNDO",
-                        other => other,
-                    }))
+                    Some(Action::Command(
+                        Command::parse(&what.to_ascii_uppercase()).unwrap_or(Command::Ack)
+                    ))
                 ),
             }
         }
@@ -185,22 +178,22 @@ mod tests {
 
     #[test]
     fn a_function_ack_key_takes_its_place_in_the_bar() {
-        let table = KeyTable::new(None, "F9");
+        let table = KeyTable::new(None, key("F9"));
         assert!(table.is_ack(&press(KeyCode::F(9))));
         assert!(!table.is_ack(&press(KeyCode::Enter)));
         assert!(table.help().iter().any(|(l, w)| l == "F9" && *w == "Ack"));
-        assert!(KeyTable::new(None, "Enter").is_ack(&press(KeyCode::Enter)));
+        assert!(KeyTable::new(None, Key::ENTER).is_ack(&press(KeyCode::Enter)));
     }
 
     #[test]
     fn a_gs_key_leaves_the_table() {
-        let table = KeyTable::new(Some("F8"), "Enter");
+        let table = KeyTable::new(Some(key("F8")), Key::ENTER);
         assert_eq!(table.action(&press(KeyCode::F(8))), None);
         assert!(!table.help().iter().any(|(l, _)| l == "F8"));
-        let plain = KeyTable::new(None, "Enter");
+        let plain = KeyTable::new(None, Key::ENTER);
         assert_eq!(
             plain.action(&press(KeyCode::F(8))),
-            Some(Action::Command("UNDO"))
+            Some(Action::Command(Command::Undo))
         );
     }
 }

@@ -88,11 +88,11 @@ pub fn run(
     });
     let mut terminal = ratatui::try_init()?;
     spawn_terminal_reader(ui_tx.clone())?;
-    let keys = KeyTable::new(config.input.gs_key.as_deref(), &config.feedback.ack_key);
+    let keys = KeyTable::new(config.input.gs_key, config.feedback.ack_key);
     let screen = Screen {
         glyphs: Glyphs::for_term(&std::env::var("TERM").unwrap_or_default()),
         help: keys.help(),
-        ack_key: config.feedback.ack_key.clone(),
+        ack_key: config.feedback.ack_key.to_string(),
     };
     let mut ui = UiState {
         view: View::new(""),
@@ -245,7 +245,9 @@ impl UiState {
                     self.help_open = !self.help_open;
                     KeyOutcome::Redraw
                 }
-                Action::Command(word) => KeyOutcome::Scan(format!("{}{word}", self.command_prefix)),
+                Action::Command(command) => {
+                    KeyOutcome::Scan(format!("{}{}", self.command_prefix, command.word()))
+                }
             };
         }
         let locked = self.view.lock.is_some();
