@@ -76,6 +76,10 @@ pub enum Gs1Error {
     DigitalLink(String),
     #[error("AI ({ai}) cannot be given as a Digital Link query (?{ai}=…)")]
     NotDataAttribute { ai: &'static str },
+    #[error("AI ({ai}) belongs in the Digital Link path (/{ai}/…), not in its query")]
+    BelongsInPath { ai: &'static str },
+    #[error("AI ({ai}) appears twice in the Digital Link")]
+    Twice { ai: &'static str },
 }
 
 /// One AI and its value.
