@@ -323,6 +323,27 @@ fn config_changes_prefixes_separators_and_auto_mode() {
 }
 
 #[test]
+fn a_leading_gs_is_the_fnc1_of_a_scanner_without_aim_identifiers() {
+    let scan = "<GS>01940190976854571033650100138<GS>310200200415131018";
+    let gs1 = "gs1 (01)94019097685457(10)33650100138(3102)002004(15)131018";
+    assert_eq!(
+        classify_with(&BarcodeConfig::default(), &NoStore, scan),
+        gs1
+    );
+    // The GS says GS1 even where unprefixed element strings are not guessed at.
+    let off = BarcodeConfig {
+        gs1_without_prefix: Gs1WithoutPrefix::Off,
+        ..BarcodeConfig::default()
+    };
+    assert_eq!(classify_with(&off, &NoStore, scan), gs1);
+    // What does not parse completely after the GS is text, with the reason.
+    assert_eq!(
+        classify_with(&off, &NoStore, "<GS>LOT 7"),
+        "text \u{1d}LOT 7 (not gs1: 'LOT …' does not start with a known GS1 AI)"
+    );
+}
+
+#[test]
 fn an_unreadable_store_is_an_error_not_a_guess() {
     let config = BarcodeConfig::default();
     assert_eq!(

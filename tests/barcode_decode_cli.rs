@@ -124,3 +124,24 @@ fn text_output_explains_the_scan() {
     );
     assert!(text.contains("NET WEIGHT (kg): 1.250"), "{text}");
 }
+
+#[test]
+fn a_leading_gs_is_read_as_gs1() {
+    let out = scantrail(
+        &[
+            "decode",
+            "--json",
+            "<GS>01940190976854571033650100138<GS>310200200415131018",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["kind"], "gs1");
+    assert_eq!(lines[0]["symbology"], Value::Null);
+    assert_eq!(lines[0]["gtin"], "94019097685457");
+    assert_eq!(
+        lines[0]["gs1"]["hri"],
+        "(01)94019097685457(10)33650100138(3102)002004(15)131018"
+    );
+}

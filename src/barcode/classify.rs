@@ -5,8 +5,10 @@
 //! unprefixed GS1 is recognised, extra separator characters). It strips an AIM symbology
 //! identifier first: a GS1 identifier (`]C1 ]e0 ]d2 ]Q3 ]J1`) makes the rest GS1 element
 //! strings, any other is dropped and the rest is classified as if scanned without it. GS1
-//! also comes as a Digital Link URI, as the bracketed form `(01)…(10)…` (typed by a person)
-//! and, in `auto` mode, as unprefixed element strings starting with `01` + a valid GTIN. The
+//! also comes as a Digital Link URI, as the bracketed form `(01)…(10)…` (typed by a person),
+//! as element strings after a leading GS (the FNC1 in first position of a scanner that sends
+//! no identifiers) and, in `auto` mode, as unprefixed element strings starting with `01` +
+//! a valid GTIN. The
 //! store is only asked through the read-only [`ScanLookup`] trait, which the store
 //! implements and tests fake in memory; [`NoStore`] answers "not known" to everything.
 //!
@@ -15,7 +17,7 @@
 //! a `Location` or a `Document`, and the session turns that into the kiosk's error.
 
 use super::aim::Symbology;
-use super::gs1::{Gs1Error, Gs1Message, digital_link};
+use super::gs1::{GS, Gs1Error, Gs1Message, digital_link};
 use super::gtin::{Gtin, normalize_barcode};
 use crate::config::{BarcodeConfig, Gs1WithoutPrefix};
 use crate::domain::{DocumentKind, DocumentStatus, SerialStatus, Tracking};
@@ -210,8 +212,8 @@ pub enum Classified {
     /// A valid GTIN (8, 12, 13 or 14 digits, or UPC-E) that is no known product barcode.
     Gtin { gtin: Gtin, text: String },
     /// Anything else: a lot or serial when the session expects one, else "unknown barcode".
-    /// `gs1_error` explains why text that began like GS1 (`01` + a valid GTIN-14) was not
-    /// read as GS1.
+    /// `gs1_error` explains why text that began like GS1 (a leading GS, or `01` + a valid
+    /// GTIN-14 in `auto` mode) was not read as GS1.
     Text {
         text: String,
         gs1_error: Option<Gs1Error>,
@@ -285,8 +287,12 @@ impl Classifier {
                 Err(error) => Ok(Classified::InvalidGs1 { error }),
             };
         }
+        // Unprefixed element strings: after an FNC1 in first position sent as GS (a scanner
+        // with AIM identifiers off), or, in `auto` mode, starting with `01` + a GTIN-14.
         let mut gs1_error = None;
-        if c.gs1_without_prefix == Gs1WithoutPrefix::Auto && starts_with_gtin_ai(data) {
+        if data.starts_with(GS)
+            || c.gs1_without_prefix == Gs1WithoutPrefix::Auto && starts_with_gtin_ai(data)
+        {
             match Gs1Message::parse_element_string(data, &self.separators) {
                 Ok(message) => return self.gs1(message, store),
                 Err(error) => gs1_error = Some(error),
