@@ -10,6 +10,7 @@
 //! [`Session::timeout`]; a stale timer id is ignored.
 
 mod lines;
+mod partial;
 pub mod world;
 
 pub use world::World;
@@ -602,6 +603,9 @@ impl Session {
                     qty: message.count().or(next.armed_qty).unwrap_or(product.units),
                 };
                 self.gs1(next, today, line, world, out)
+            }
+            Classified::PartialGs1 { message } => {
+                self.partial_gs1(next, today, message, world, out)
             }
             Classified::Serial { serial, units } => {
                 self.text(next, today, serial, Some(units), world, out)
