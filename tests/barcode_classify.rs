@@ -116,6 +116,13 @@ fn account(c: &Classified) -> String {
                 .map(|p| format!(" = {}", p.sku))
                 .unwrap_or_default()
         ),
+        Classified::PartialGs1 { message } => {
+            format!(
+                "partial gs1 {}, needs {}",
+                message.hri(),
+                message.needs().join(" ")
+            )
+        }
         Classified::InvalidGs1 { error } => format!("invalid gs1: {error}"),
         Classified::Location { code, known } => {
             format!(
@@ -219,10 +226,8 @@ fn every_input_form_with_a_store() {
             "(01)09506000134352(10)L1",
             "gs1 (01)09506000134352(10)L1 = W-1",
         ),
-        (
-            "(21)S1",
-            "invalid gs1: AI (21) needs AI (01), AI (03) or AI (8006) in the same scan",
-        ),
+        // Valid element strings without their partner AIs: a partial message.
+        ("(21)S1", "partial gs1 (21)S1, needs 01"),
         (
             "010950600013435210L1<GS>21S1",
             "gs1 (01)09506000134352(10)L1(21)S1 = W-1",
@@ -319,6 +324,67 @@ fn config_changes_prefixes_separators_and_auto_mode() {
     assert_eq!(
         classify_with(&config, &store, "]d2010950600013435210L1|21S1"),
         "gs1 (01)09506000134352(10)L1(21)S1 = W-1"
+    );
+}
+
+#[test]
+fn a_lot_or_serial_in_a_gs1_symbol_of_its_own_is_a_partial_message() {
+    let config = BarcodeConfig::default();
+    let cases = [
+        ("]C110L2026-556", "partial gs1 (10)L2026-556, needs 01"),
+        (
+            "]d221SN-4471-0099",
+            "partial gs1 (21)SN-4471-0099, needs 01",
+        ),
+        (
+            "]C117270430<GS>10L1",
+            "partial gs1 (17)270430(10)L1, needs 01",
+        ),
+        ("(10)L1(17)270430", "partial gs1 (10)L1(17)270430, needs 01"),
+        // (37) needs the SSCC (00) and a content GTIN (02): more than a product can give.
+        ("]C13712", "partial gs1 (37)12, needs 00 02"),
+        // Broken element strings stay invalid, and the pairing rules that exclude stay.
+        (
+            "]C110L1<GS>17271331",
+            "invalid gs1: AI (17): month 13 does not exist",
+        ),
+        (
+            "]C121S1<GS>235X",
+            "invalid gs1: AI (21) and AI (235) cannot be in the same scan",
+        ),
+    ];
+    for (scan, expected) in cases {
+        assert_eq!(classify_with(&config, &NoStore, scan), expected, "{scan:?}");
+    }
+    // A complete message is still one, with its product.
+    assert_eq!(
+        classify_with(&config, &store(), "]C1010950600013435210L1"),
+        "gs1 (01)09506000134352(10)L1 = W-1"
+    );
+}
+
+#[test]
+fn a_leading_gs_is_the_fnc1_of_a_scanner_without_aim_identifiers() {
+    let scan = "<GS>01940190976854571033650100138<GS>310200200415131018";
+    let gs1 = "gs1 (01)94019097685457(10)33650100138(3102)002004(15)131018";
+    assert_eq!(
+        classify_with(&BarcodeConfig::default(), &NoStore, scan),
+        gs1
+    );
+    // The GS says GS1 even where unprefixed element strings are not guessed at.
+    let off = BarcodeConfig {
+        gs1_without_prefix: Gs1WithoutPrefix::Off,
+        ..BarcodeConfig::default()
+    };
+    assert_eq!(classify_with(&off, &NoStore, scan), gs1);
+    assert_eq!(
+        classify_with(&off, &NoStore, "<GS>10L2026-556"),
+        "partial gs1 (10)L2026-556, needs 01"
+    );
+    // What does not parse completely after the GS is text, with the reason.
+    assert_eq!(
+        classify_with(&off, &NoStore, "<GS>LOT 7"),
+        "text \u{1d}LOT 7 (not gs1: 'LOT …' does not start with a known GS1 AI)"
     );
 }
 

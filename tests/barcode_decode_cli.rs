@@ -124,3 +124,67 @@ fn text_output_explains_the_scan() {
     );
     assert!(text.contains("NET WEIGHT (kg): 1.250"), "{text}");
 }
+
+#[test]
+fn a_partial_gs1_message_is_valid_but_names_what_it_needs() {
+    let out = scantrail(&["decode", "--json", "]C110L2026-556", "]C13712"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        json_lines(&out),
+        vec![
+            json!({
+                "input": "]C110L2026-556", "kind": "gs1", "symbology": "]C1", "gtin": null,
+                "gs1": {
+                    "hri": "(10)L2026-556",
+                    "elements": [{"ai": "10", "value": "L2026-556", "title": "BATCH/LOT"}]
+                },
+                "error": null,
+                "needs": ["01"]
+            }),
+            json!({
+                "input": "]C13712", "kind": "gs1", "symbology": "]C1", "gtin": null,
+                "gs1": {
+                    "hri": "(37)12",
+                    "elements": [{"ai": "37", "value": "12", "title": "COUNT"}]
+                },
+                "error": null,
+                "needs": ["00", "02"]
+            }),
+        ]
+    );
+    let out = scantrail(&["decode", "]C11727043010L2026-557"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "kind:      gs1, valid, but needs (01) from another scan (the product scanned before it)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("hri:       (17)270430(10)L2026-557"),
+        "{text}"
+    );
+    assert!(text.contains("= 2027-04-30"), "{text}");
+}
+
+#[test]
+fn a_leading_gs_is_read_as_gs1() {
+    let out = scantrail(
+        &[
+            "decode",
+            "--json",
+            "<GS>01940190976854571033650100138<GS>310200200415131018",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["kind"], "gs1");
+    assert_eq!(lines[0]["symbology"], Value::Null);
+    assert_eq!(lines[0]["gtin"], "94019097685457");
+    assert_eq!(
+        lines[0]["gs1"]["hri"],
+        "(01)94019097685457(10)33650100138(3102)002004(15)131018"
+    );
+}

@@ -59,13 +59,13 @@ fn every_written_form_reads_to_the_same_message() {
 #[test]
 fn digital_link_forms() {
     let cases = [
-        // Any host and stem, GTIN-13/-12/-8 padded to 14 digits.
+        // Any host and stem; the scheme in lower or in upper case.
         (
-            "https://brand.example/products/widget/01/9506000134352",
+            "https://brand.example/products/widget/01/09506000134352",
             Ok("(01)09506000134352"),
         ),
-        ("http://x.y/01/614141000418", Ok("(01)00614141000418")),
-        ("https://x.y/01/96385074", Ok("(01)00000096385074")),
+        ("HTTPS://X.Y/01/00614141000418", Ok("(01)00614141000418")),
+        ("http://x.y/01/00000096385074", Ok("(01)00000096385074")),
         // Qualifier 22 before 10 before 21; 235 as the other sequence.
         (
             "https://x.y/01/09506000134352/22/V1/10/L1/21/S1",
@@ -75,9 +75,9 @@ fn digital_link_forms() {
             "https://x.y/01/09506000134352/235/TPX1",
             Ok("(01)09506000134352(235)TPX1"),
         ),
-        // Percent-encoding, other parameters and fragments.
+        // Percent-encoding, other parameters, singletons, empty pieces and fragments.
         (
-            "https://x.y/01/09506000134352/10/A%2FB%25?linkType=all&3103=000500#x",
+            "https://x.y/01/09506000134352/10/A%2FB%25?linkType=all&&flag&3103=000500#x",
             Ok("(01)09506000134352(10)A/B%(3103)000500"),
         ),
         (
@@ -86,7 +86,9 @@ fn digital_link_forms() {
         ),
         (
             "https://x.y/01/09506000134352/10/L1/22/V1",
-            Err("not a GS1 Digital Link: the path holds no GS1 key such as /01/<GTIN>"),
+            Err(
+                "not a GS1 Digital Link: after AI (01) the path may hold (22), (10), (21) in this order, or (235)",
+            ),
         ),
         (
             "https://x.y/01/09506000134352?21=7",
@@ -116,6 +118,125 @@ fn digital_link_forms() {
             "{input}"
         );
     }
+}
+
+/// The examples of the GS1 Digital Link Standard: URI Syntax (1.2 and later), as GS1's own
+/// reference parser reads them.
+#[test]
+fn digital_link_examples_of_the_standard() {
+    let cases = [
+        ("https://id.gs1.org/01/09520123456788", "(01)09520123456788"),
+        (
+            "https://brand.example.com/some-extra/pathinfo/01/09520123456788",
+            "(01)09520123456788",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/22/2A",
+            "(01)09520123456788(22)2A",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/10/ABC123",
+            "(01)09520123456788(10)ABC123",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/21/12345",
+            "(01)09520123456788(21)12345",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/10/ABC1/21/12345?17=180426",
+            "(01)09520123456788(10)ABC1(21)12345(17)180426",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788?3103=000195",
+            "(01)09520123456788(3103)000195",
+        ),
+        (
+            "https://example.com/01/09520123456788?3103=000195&3922=0299&17=201225",
+            "(01)09520123456788(3103)000195(3922)0299(17)201225",
+        ),
+        (
+            "https://id.gs1.org/00/952012345678912345",
+            "(00)952012345678912345",
+        ),
+        (
+            "https://id.gs1.org/00/952012345678912345?02=09520123456788&37=25&10=ABC123",
+            "(00)952012345678912345(02)09520123456788(37)25(10)ABC123",
+        ),
+        ("https://id.gs1.org/414/9520123456788", "(414)9520123456788"),
+        (
+            "https://id.gs1.org/414/9520123456788/254/32a%2Fb",
+            "(414)9520123456788(254)32a/b",
+        ),
+        // A GTIN as a data attribute of another key, written with 13 digits in the
+        // standard's example: held as a GTIN-14.
+        (
+            "https://example.com/8004/9520614141234567?01=9520123456788",
+            "(8004)9520614141234567(01)09520123456788",
+        ),
+        // (10) may be an attribute when the path took the other qualifier, (235).
+        (
+            "https://id.gs1.org/01/09520123456788/235/XYZ?10=ABC123",
+            "(01)09520123456788(235)XYZ(10)ABC123",
+        ),
+    ];
+    for (input, hri) in cases {
+        assert_eq!(link(input), Ok(hri.to_owned()), "{input}");
+    }
+}
+
+/// What the standard refuses and the reader once let through.
+#[test]
+fn digital_link_refuses_what_the_standard_refuses() {
+    let cases = [
+        (
+            "HtTpS://id.gs1.org/01/09520123456788",
+            "not a GS1 Digital Link: the scheme is written http:// or https:// in lower or in upper case, not mixed",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/",
+            "not a GS1 Digital Link: the path ends in '/' after its last value",
+        ),
+        (
+            "https://brand.example.com/01/9520123456788",
+            "not a GS1 Digital Link: a GTIN in the path is written with 14 digits: /01/09520123456788",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788?10=ABC123",
+            "AI (10) belongs in the Digital Link path (/10/…), not in its query",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/21/12345?10=ABC123",
+            "AI (10) belongs in the Digital Link path (/10/…), not in its query",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&10=ABC123",
+            "AI (10) appears twice in the Digital Link",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&01=09520123456788",
+            "AI (01) appears twice in the Digital Link",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788?99=XYZ789&99=XYZ789",
+            "AI (99) appears twice in the Digital Link",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788?99=",
+            "AI (99) has no value",
+        ),
+        (
+            "https://id.gs1.org/01/09520123456788/22/ABC?98=XYZ+987",
+            "AI (98): ' ' is not allowed here (letters, digits and the GS1 punctuation (CSET 82))",
+        ),
+    ];
+    for (input, error) in cases {
+        assert_eq!(link(input), Err(error.to_owned()), "{input}");
+    }
+    // A '+' in the path is a plus.
+    assert_eq!(
+        link("https://id.gs1.org/01/09520123456788/22/ABC+123"),
+        Ok("(01)09520123456788(22)ABC+123".to_owned())
+    );
 }
 
 #[test]

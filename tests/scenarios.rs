@@ -238,6 +238,92 @@ fn gs1_with_gtin_lot_and_expiry_completes_a_line_in_one_scan() {
 }
 
 #[test]
+fn a_lot_in_a_gs1_barcode_of_its_own_is_the_lot_of_the_pending_product() {
+    let mut s = station();
+    // Cartons and pharma packs carry the GTIN and the lot in two symbols.
+    let r = s.run(&format!("{ASPIRIN}\n]C110L2026-556"));
+    expect(&r[0], Ok, "Scan the lot of Aspirin 500 mg ×12");
+    expect(
+        &r[1],
+        Ok,
+        "1 × Aspirin 500 mg ×12, lot L2026-556 — into DOCK",
+    );
+    assert_eq!(s.stock("ASP-500", "DOCK"), 1);
+    // With its expiry date in the same symbol, the lot gets it.
+    let r = s.run(&format!("CMD-QTY-3\n{ASPIRIN}\n]d21727043010L2026-557"));
+    expect(
+        &r[2],
+        Ok,
+        "3 × Aspirin 500 mg ×12, lot L2026-557 — into DOCK",
+    );
+    let lot = s.core.store().trace_lot("L2026-557", "ASP-500").unwrap();
+    assert_eq!(lot.expiry.as_deref(), Some("2027-04-30"));
+    // In lookup, it names the lot to look up.
+    let r = s.run(&format!("CMD-LOOKUP\n{ASPIRIN}\n]C110L2026-118"));
+    assert_eq!(r[2].0, Info, "{}", r[2].1);
+    s.verify();
+}
+
+#[test]
+fn a_serial_in_a_gs1_barcode_of_its_own_joins_the_serial_run() {
+    let mut s = station();
+    let r = s.run(&format!(
+        "CMD-QTY-2\n{LAPTOP}\n]C121SN-4471-0099\n]d221SN-4471-0100\nCMD-DONE"
+    ));
+    expect(&r[1], Ok, "Scan the serials of Laptop X1 Carbon (0/2)");
+    expect(
+        &r[2],
+        Ok,
+        "Laptop X1 Carbon SN-4471-0099 — serial 1 of 2 — into DOCK",
+    );
+    expect(
+        &r[3],
+        Ok,
+        "Laptop X1 Carbon SN-4471-0100 — serial 2 of 2 — into DOCK",
+    );
+    assert!(!r[4].1.contains("ended at"), "{}", r[4].1);
+    assert_eq!(s.stock("LAP-X1", "DOCK"), 2);
+}
+
+#[test]
+fn a_partial_gs1_barcode_that_nothing_completes_says_what_it_lacks() {
+    let mut s = station_with(|c| c.feedback.error_requires_ack = false);
+    let r = s.run("]C110L2026-556");
+    expect(
+        &r[0],
+        Error,
+        "This GS1 barcode has (10) but no product (01): scan the product first",
+    );
+    // A pending lot does not take a serial, a pending serial run no lot.
+    let r = s.run(&format!("{ASPIRIN}\n]C121SN-1"));
+    expect(
+        &r[1],
+        Error,
+        "This GS1 barcode has (21) but no product (01), and Aspirin 500 mg ×12 waits for its lot (10)",
+    );
+    // The pending lot survives the refused scan.
+    let r = s.run("L2026-558");
+    expect(&r[0], Ok, "lot L2026-558");
+    let r = s.run(&format!("{LAPTOP}\n]C110L7"));
+    expect(&r[1], Error, "Laptop X1 Carbon waits for its serial (21)");
+    // A message that lacks more than a product can give stays an error.
+    let r = s.run(&format!("CMD-CANCEL\n{ASPIRIN}\n]C13712"));
+    expect(
+        &r[2],
+        Error,
+        "This GS1 barcode has (37) but not (00) and (02): it cannot be used on its own",
+    );
+    assert_eq!(s.stock("ASP-500", "DOCK"), 1);
+}
+
+#[test]
+fn a_leading_gs_from_a_scanner_without_aim_identifiers_is_gs1() {
+    let mut s = station();
+    let r = s.one("<GS>010061414100001210L2026-160<GS>17270430");
+    expect(&r, Ok, "1 × Aspirin 500 mg ×12, lot L2026-160 — into DOCK");
+}
+
+#[test]
 fn case_barcodes_and_armed_quantities() {
     let mut s = station();
     let r = s.run(

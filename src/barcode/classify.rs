@@ -5,8 +5,11 @@
 //! unprefixed GS1 is recognised, extra separator characters). It strips an AIM symbology
 //! identifier first: a GS1 identifier (`]C1 ]e0 ]d2 ]Q3 ]J1`) makes the rest GS1 element
 //! strings, any other is dropped and the rest is classified as if scanned without it. GS1
-//! also comes as a Digital Link URI, as the bracketed form `(01)…(10)…` (typed by a person)
-//! and, in `auto` mode, as unprefixed element strings starting with `01` + a valid GTIN. The
+//! also comes as a Digital Link URI, as the bracketed form `(01)…(10)…` (typed by a person),
+//! as element strings after a leading GS (the FNC1 in first position of a scanner that sends
+//! no identifiers) and, in `auto` mode, as unprefixed element strings starting with `01` +
+//! a valid GTIN. Element strings that are valid but lack partner AIs (a lot without its
+//! GTIN) are a partial GS1 message, for the session to complete from a pending product. The
 //! store is only asked through the read-only [`ScanLookup`] trait, which the store
 //! implements and tests fake in memory; [`NoStore`] answers "not known" to everything.
 //!
@@ -15,7 +18,7 @@
 //! a `Location` or a `Document`, and the session turns that into the kiosk's error.
 
 use super::aim::Symbology;
-use super::gs1::{Gs1Error, Gs1Message, digital_link};
+use super::gs1::{GS, Gs1Error, Gs1Message, Gs1Partial, Gs1Reading, digital_link};
 use super::gtin::{Gtin, normalize_barcode};
 use crate::config::{BarcodeConfig, Gs1WithoutPrefix};
 use crate::domain::{DocumentKind, DocumentStatus, SerialStatus, Tracking};
@@ -177,6 +180,12 @@ pub enum Classified {
         message: Gs1Message,
         product: Option<ProductMatch>,
     },
+    /// GS1 element strings (behind a GS1 symbology identifier or a leading GS, or in the
+    /// bracketed form) that are all valid but lack partner AIs that their `req` rules
+    /// need, such as a lot (10) in a symbol of its own: `message.needs()` names them.
+    /// Another scan supplies them (a pending product supplies (01)); on its own it is an
+    /// error, but not an unreadable barcode.
+    PartialGs1 { message: Gs1Partial },
     /// Data that is GS1 by its symbology identifier, is a Digital Link or is in the
     /// bracketed form, but is not valid.
     InvalidGs1 { error: Gs1Error },
@@ -210,8 +219,8 @@ pub enum Classified {
     /// A valid GTIN (8, 12, 13 or 14 digits, or UPC-E) that is no known product barcode.
     Gtin { gtin: Gtin, text: String },
     /// Anything else: a lot or serial when the session expects one, else "unknown barcode".
-    /// `gs1_error` explains why text that began like GS1 (`01` + a valid GTIN-14) was not
-    /// read as GS1.
+    /// `gs1_error` explains why text that began like GS1 (a leading GS, or `01` + a valid
+    /// GTIN-14 in `auto` mode) was not read as GS1.
     Text {
         text: String,
         gs1_error: Option<Gs1Error>,
@@ -223,7 +232,9 @@ impl Classified {
     pub fn kind(&self) -> &'static str {
         match self {
             Classified::Command(_) | Classified::BadCommand { .. } => "command",
-            Classified::Gs1 { .. } | Classified::InvalidGs1 { .. } => "gs1",
+            Classified::Gs1 { .. }
+            | Classified::PartialGs1 { .. }
+            | Classified::InvalidGs1 { .. } => "gs1",
             Classified::Location { .. } => "location",
             Classified::Document { .. } => "document",
             Classified::Operator { .. } => "operator",
@@ -258,8 +269,8 @@ impl Classifier {
     pub fn classify(&self, scan: &str, store: &dyn ScanLookup) -> Result<Classified, LookupError> {
         let (symbology, data) = Symbology::split(scan);
         if symbology.is_some_and(Symbology::is_gs1) {
-            return match Gs1Message::parse_element_string(data, &self.separators) {
-                Ok(message) => self.gs1(message, store),
+            return match Gs1Reading::element_string(data, &self.separators) {
+                Ok(reading) => self.reading(reading, store),
                 Err(error) => Ok(Classified::InvalidGs1 { error }),
             };
         }
@@ -280,15 +291,19 @@ impl Classifier {
             };
         }
         if starts_with_bracketed_ai(data) {
-            return match Gs1Message::parse_bracketed(data) {
-                Ok(message) => self.gs1(message, store),
+            return match Gs1Reading::bracketed(data) {
+                Ok(reading) => self.reading(reading, store),
                 Err(error) => Ok(Classified::InvalidGs1 { error }),
             };
         }
+        // Unprefixed element strings: after an FNC1 in first position sent as GS (a scanner
+        // with AIM identifiers off), or, in `auto` mode, starting with `01` + a GTIN-14.
         let mut gs1_error = None;
-        if c.gs1_without_prefix == Gs1WithoutPrefix::Auto && starts_with_gtin_ai(data) {
-            match Gs1Message::parse_element_string(data, &self.separators) {
-                Ok(message) => return self.gs1(message, store),
+        if data.starts_with(GS)
+            || c.gs1_without_prefix == Gs1WithoutPrefix::Auto && starts_with_gtin_ai(data)
+        {
+            match Gs1Reading::element_string(data, &self.separators) {
+                Ok(reading) => return self.reading(reading, store),
                 Err(error) => gs1_error = Some(error),
             }
         }
@@ -357,6 +372,17 @@ impl Classifier {
                 gs1_error,
             },
         })
+    }
+
+    fn reading(
+        &self,
+        reading: Gs1Reading,
+        store: &dyn ScanLookup,
+    ) -> Result<Classified, LookupError> {
+        match reading {
+            Gs1Reading::Complete(message) => self.gs1(message, store),
+            Gs1Reading::Partial(message) => Ok(Classified::PartialGs1 { message }),
+        }
     }
 
     fn gs1(&self, message: Gs1Message, store: &dyn ScanLookup) -> Result<Classified, LookupError> {

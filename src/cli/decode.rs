@@ -5,12 +5,14 @@
 //! kiosk would (same `[barcodes]` config, same order), against a read-only [`ScanLookup`]:
 //! the store when a database is open, [`NoStore`](crate::barcode::classify::NoStore)
 //! otherwise, so `product` and `serial` only occur with a database. `--json` prints one
-//! JSON object per scan, one per line (SPEC §6 shape); the exit code is 1 when any scan is
-//! invalid (bad GS1 data, unknown command).
+//! JSON object per scan, one per line (SPEC §6 shape, plus `needs` for a partial GS1
+//! message: valid element strings that still need partner AIs from another scan); the exit
+//! code is 1 when any scan is invalid (bad GS1 data, unknown command).
 
 use super::Cli;
 use crate::barcode::aim::Symbology;
 use crate::barcode::classify::{Classified, Classifier, ScanLookup, expand_typed_separators};
+use crate::barcode::gs1::{Element, Measure};
 use crate::config::{Config, Env};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -55,6 +57,25 @@ pub struct Decoded {
     pub gtin: Option<String>,
     pub gs1: Option<Gs1Json>,
     pub error: Option<String>,
+    /// Only for a partial GS1 message: the AIs another scan has to supply (`["01"]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<String>>,
+}
+
+impl Gs1Json {
+    fn new(hri: String, elements: &[Element]) -> Gs1Json {
+        Gs1Json {
+            hri,
+            elements: elements
+                .iter()
+                .map(|e| ElementJson {
+                    ai: e.ai().to_owned(),
+                    value: e.value().to_owned(),
+                    title: e.title().to_owned(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Classifies one scan and says what it means.
@@ -69,18 +90,12 @@ pub fn decode_one(
     let (gtin, gs1, error) = match &classified {
         Classified::Gs1 { message, .. } => (
             message.gtin().map(|g| g.as_gtin14()),
-            Some(Gs1Json {
-                hri: message.hri(),
-                elements: message
-                    .elements()
-                    .iter()
-                    .map(|e| ElementJson {
-                        ai: e.ai().to_owned(),
-                        value: e.value().to_owned(),
-                        title: e.title().to_owned(),
-                    })
-                    .collect(),
-            }),
+            Some(Gs1Json::new(message.hri(), message.elements())),
+            None,
+        ),
+        Classified::PartialGs1 { message } => (
+            None,
+            Some(Gs1Json::new(message.hri(), message.elements())),
             None,
         ),
         Classified::InvalidGs1 { error } => (None, None, Some(error.to_string())),
@@ -96,6 +111,12 @@ pub fn decode_one(
         gtin,
         gs1,
         error,
+        needs: match &classified {
+            Classified::PartialGs1 { message } => {
+                Some(message.needs().iter().map(|ai| (*ai).to_owned()).collect())
+            }
+            _ => None,
+        },
     };
     Ok((decoded, classified))
 }
@@ -138,6 +159,14 @@ pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) ->
         Classified::Gs1 {
             product: Some(p), ..
         } => format!("gs1, product {} {}", p.sku, p.name),
+        Classified::PartialGs1 { message } if message.needs_only_gtin() => format!(
+            "gs1, valid, but needs {} from another scan (the product scanned before it)",
+            message.lacks()
+        ),
+        Classified::PartialGs1 { message } => format!(
+            "gs1, valid, but needs {} from another scan",
+            message.lacks()
+        ),
         other => other.kind().to_owned(),
     };
     lines.push(format!("kind:      {kind}"));
@@ -147,19 +176,22 @@ pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) ->
     if let Some(g) = &decoded.gtin {
         lines.push(format!("gtin:      {g}"));
     }
-    if let Classified::Gs1 { message, .. } = classified {
-        lines.push(format!("hri:       {}", message.hri()));
-        for e in message.elements() {
-            let date = message
-                .date(e.ai(), today)
-                .map(|d| format!("  = {d}"))
-                .unwrap_or_default();
-            let ai = format!("({})", e.ai());
-            lines.push(format!("  {ai:<6} {:<24} {}{date}", e.title(), e.value()));
-        }
-        for m in message.measures() {
-            lines.push(format!("  {}: {}", m.title, m.amount));
-        }
+    match classified {
+        Classified::Gs1 { message, .. } => element_lines(
+            &mut lines,
+            &message.hri(),
+            message.elements(),
+            |ai| message.date(ai, today),
+            message.measures(),
+        ),
+        Classified::PartialGs1 { message } => element_lines(
+            &mut lines,
+            &message.hri(),
+            message.elements(),
+            |ai| message.date(ai, today),
+            message.measures(),
+        ),
+        _ => {}
     }
     if let Classified::Text {
         gs1_error: Some(e), ..
@@ -171,6 +203,25 @@ pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) ->
         lines.push(format!("error:     {e}"));
     }
     lines.join("\n")
+}
+
+/// The bracketed form, each element with its title (dates resolved), and the measures.
+fn element_lines(
+    lines: &mut Vec<String>,
+    hri: &str,
+    elements: &[Element],
+    date: impl Fn(&str) -> Option<NaiveDate>,
+    measures: impl Iterator<Item = Measure>,
+) {
+    lines.push(format!("hri:       {hri}"));
+    for e in elements {
+        let date = date(e.ai()).map(|d| format!("  = {d}")).unwrap_or_default();
+        let ai = format!("({})", e.ai());
+        lines.push(format!("  {ai:<6} {:<24} {}{date}", e.title(), e.value()));
+    }
+    for m in measures {
+        lines.push(format!("  {}: {}", m.title, m.amount));
+    }
 }
 
 /// Decodes every input, writes the results, and says whether all were valid.

@@ -356,7 +356,7 @@ impl ScanLookup for Warehouse {
             }))
     }
 
-    fn document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
+    fn known_document(&self, reference: &str) -> Result<Option<KnownDocument>, LookupError> {
         Ok(World::document(self, reference)?.map(|d| KnownDocument {
             reference: d.reference,
             kind: d.kind,

@@ -22,6 +22,7 @@ mod lines;
 #[cfg(test)]
 mod memory;
 mod pairing;
+mod partial;
 mod proposal;
 mod state;
 pub mod world;
@@ -357,6 +358,7 @@ impl Session {
             Classified::Gs1 { message, product } => {
                 self.gs1(next, now, message, product.as_ref(), world, out)
             }
+            Classified::PartialGs1 { message } => self.partial_gs1(next, now, message, world, out),
             Classified::Serial { serial, units } => {
                 self.known_serial(next, now, serial, units, world, out)
             }

@@ -124,13 +124,28 @@ impl Session {
             return Err(Reject::new("UNKNOWN PRODUCT", why));
         };
         let today = now.date_naive();
-        let mut line = Line {
+        let line = Line {
             product: product.clone(),
             lot: message.lot().map(str::to_owned),
             expiry: message.expiry(today),
             serial: message.serial().map(str::to_owned),
             qty: message.count().or(next.armed_qty).unwrap_or(product.units),
         };
+        self.gs1_line(next, now, line, world, out)
+    }
+
+    /// The line a GS1 scan (or a partial one completed by the pending product) carries:
+    /// looked up, opened as a pairing when it lacks the lot or serial, or recorded.
+    pub(super) fn gs1_line(
+        &self,
+        next: &mut State,
+        now: DateTime<Utc>,
+        mut line: Line,
+        world: &dyn World,
+        out: &mut Out,
+    ) -> Step {
+        let today = now.date_naive();
+        let product = &line.product.clone();
         if next.mode == Mode::Lookup {
             self.end_pending(next, out);
             out.lookup = Some(match (&line.serial, &line.lot) {

@@ -7,7 +7,12 @@
 //! ([`digital_link`]). All three become the same [`Gs1Message`], which is only built when
 //! every element passed the dictionary's checks: known AI, length, character set, the
 //! validation routines of each component ([`lint`]), no AI twice with different values, and
-//! the `req`/`ex` pairing rules. Errors name the AI and say what to look at.
+//! the `req`/`ex` pairing rules. Errors name the AI and say what to look at. Raw and
+//! bracketed element strings that pass everything but the `req` rules — a lot (10) in a
+//! symbol of its own, without its GTIN (01) — read as a [`Gs1Partial`] through
+//! [`Gs1Reading`]: valid, but waiting for another scan to supply what it [`needs`].
+//!
+//! [`needs`]: Gs1Partial::needs
 //!
 //! Nothing here reads a clock: dates with a two-digit year are placed in a century by the
 //! GS1 sliding window around a reference date that the caller passes in.
@@ -76,6 +81,10 @@ pub enum Gs1Error {
     DigitalLink(String),
     #[error("AI ({ai}) cannot be given as a Digital Link query (?{ai}=…)")]
     NotDataAttribute { ai: &'static str },
+    #[error("AI ({ai}) belongs in the Digital Link path (/{ai}/…), not in its query")]
+    BelongsInPath { ai: &'static str },
+    #[error("AI ({ai}) appears twice in the Digital Link")]
+    Twice { ai: &'static str },
 }
 
 /// One AI and its value.
@@ -154,94 +163,22 @@ pub struct Gs1Message {
 impl Gs1Message {
     /// Builds a message from elements, applying the message rules (repeats, `req`, `ex`).
     pub fn from_elements(elements: Vec<Element>) -> Result<Gs1Message, Gs1Error> {
-        let mut kept: Vec<Element> = Vec::with_capacity(elements.len());
-        for e in elements {
-            match kept.iter().find(|k| k.spec.ai == e.spec.ai) {
-                Some(k) if k.value == e.value => {}
-                Some(_) => return Err(Gs1Error::Conflict { ai: e.spec.ai }),
-                None => kept.push(e),
-            }
-        }
-        if kept.is_empty() {
-            return Err(Gs1Error::Empty);
-        }
-        check_pairings(&kept)?;
-        Ok(Gs1Message { elements: kept })
+        Gs1Reading::from_elements(elements)?.complete()
     }
 
-    /// Reads the raw form a scanner sends: AIs and values run together, the GS character
-    /// (ASCII 29, or one of `extra_separators`) after each value whose length is not
-    /// predefined. A leading separator (FNC1 in first position) and a trailing one are fine.
+    /// Reads the raw form a scanner sends (see [`Gs1Reading::element_string`]); a message
+    /// that lacks partner AIs is an error here.
     pub fn parse_element_string(
         data: &str,
         extra_separators: &[char],
     ) -> Result<Gs1Message, Gs1Error> {
-        let data: Cow<str> = if !extra_separators.is_empty() && data.contains(extra_separators) {
-            Cow::Owned(data.replace(extra_separators, "\x1d"))
-        } else {
-            Cow::Borrowed(data)
-        };
-        let mut rest = data.trim_start_matches(GS);
-        if rest.is_empty() {
-            return Err(Gs1Error::Empty);
-        }
-        let mut elements = Vec::with_capacity(6);
-        while !rest.is_empty() {
-            let spec = dictionary::lookup_prefix(rest).ok_or_else(|| unknown_ai(rest))?;
-            rest = &rest[spec.ai.len()..];
-            let end = if spec.predefined_length {
-                let need = spec.max_len();
-                let end = rest.char_indices().nth(need).map_or(rest.len(), |(i, _)| i);
-                match rest[..end].find(GS) {
-                    Some(gs) => gs,
-                    None => end,
-                }
-            } else {
-                rest.find(GS).unwrap_or(rest.len())
-            };
-            let (value, after) = rest.split_at(end);
-            elements.push(Element::new(spec, value)?);
-            rest = after.trim_start_matches(GS);
-        }
-        Gs1Message::from_elements(elements)
+        Gs1Reading::element_string(data, extra_separators)?.complete()
     }
 
-    /// Reads the bracketed form `(01)09506000134352(10)ABC`; a `(` inside a value is
-    /// written `\(`.
+    /// Reads the bracketed form (see [`Gs1Reading::bracketed`]); a message that lacks
+    /// partner AIs is an error here.
     pub fn parse_bracketed(text: &str) -> Result<Gs1Message, Gs1Error> {
-        let mut rest = text;
-        let mut elements = Vec::with_capacity(6);
-        if rest.is_empty() {
-            return Err(Gs1Error::Empty);
-        }
-        while !rest.is_empty() {
-            let after_open = rest
-                .strip_prefix('(')
-                .ok_or_else(|| Gs1Error::Bracketed(preview(rest)))?;
-            let (ai, after_ai) = after_open
-                .split_once(')')
-                .ok_or_else(|| Gs1Error::Bracketed(preview(rest)))?;
-            let spec = dictionary::lookup(ai).ok_or_else(|| Gs1Error::UnknownAi(ai.to_owned()))?;
-            let mut value = String::new();
-            let mut chars = after_ai.char_indices().peekable();
-            let mut end = after_ai.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' if chars.peek().is_some_and(|&(_, n)| n == '(') => {
-                        value.push('(');
-                        chars.next();
-                    }
-                    '(' => {
-                        end = i;
-                        break;
-                    }
-                    c => value.push(c),
-                }
-            }
-            elements.push(Element::new(spec, &value)?);
-            rest = &after_ai[end..];
-        }
-        Gs1Message::from_elements(elements)
+        Gs1Reading::bracketed(text)?.complete()
     }
 
     pub fn elements(&self) -> &[Element] {
@@ -345,6 +282,224 @@ impl Gs1Message {
             }
         }
         s
+    }
+}
+
+/// What GS1 element strings read as: a complete message, or a partial one whose elements
+/// are all valid but which lacks AIs that the `req` rules of its AIs need — a lot (10) in a
+/// symbol of its own, beside the GTIN (01) in another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gs1Reading {
+    Complete(Gs1Message),
+    Partial(Gs1Partial),
+}
+
+impl Gs1Reading {
+    /// Applies the message rules to elements: the same AI twice with the same value is kept
+    /// once, with different values it is an error; the `ex` rules must hold; the `req`
+    /// rules decide between complete and partial.
+    pub fn from_elements(elements: Vec<Element>) -> Result<Gs1Reading, Gs1Error> {
+        let mut kept: Vec<Element> = Vec::with_capacity(elements.len());
+        for e in elements {
+            match kept.iter().find(|k| k.spec.ai == e.spec.ai) {
+                Some(k) if k.value == e.value => {}
+                Some(_) => return Err(Gs1Error::Conflict { ai: e.spec.ai }),
+                None => kept.push(e),
+            }
+        }
+        if kept.is_empty() {
+            return Err(Gs1Error::Empty);
+        }
+        check_excludes(&kept, &[])?;
+        Ok(match check_requires(&kept) {
+            Ok(()) => Gs1Reading::Complete(Gs1Message { elements: kept }),
+            Err(requirement) => Gs1Reading::Partial(Gs1Partial {
+                needs: missing_partners(&kept),
+                elements: Gs1Message { elements: kept },
+                requirement,
+            }),
+        })
+    }
+
+    /// Reads the raw form a scanner sends: AIs and values run together, the GS character
+    /// (ASCII 29, or one of `extra_separators`) after each value whose length is not
+    /// predefined. A leading separator (FNC1 in first position) and a trailing one are fine.
+    pub fn element_string(data: &str, extra_separators: &[char]) -> Result<Gs1Reading, Gs1Error> {
+        let data: Cow<str> = if !extra_separators.is_empty() && data.contains(extra_separators) {
+            Cow::Owned(data.replace(extra_separators, "\x1d"))
+        } else {
+            Cow::Borrowed(data)
+        };
+        let mut rest = data.trim_start_matches(GS);
+        if rest.is_empty() {
+            return Err(Gs1Error::Empty);
+        }
+        let mut elements = Vec::with_capacity(6);
+        while !rest.is_empty() {
+            let spec = dictionary::lookup_prefix(rest).ok_or_else(|| unknown_ai(rest))?;
+            rest = &rest[spec.ai.len()..];
+            let end = if spec.predefined_length {
+                let need = spec.max_len();
+                let end = rest.char_indices().nth(need).map_or(rest.len(), |(i, _)| i);
+                match rest[..end].find(GS) {
+                    Some(gs) => gs,
+                    None => end,
+                }
+            } else {
+                rest.find(GS).unwrap_or(rest.len())
+            };
+            let (value, after) = rest.split_at(end);
+            elements.push(Element::new(spec, value)?);
+            rest = after.trim_start_matches(GS);
+        }
+        Gs1Reading::from_elements(elements)
+    }
+
+    /// Reads the bracketed form `(01)09506000134352(10)ABC`; a `(` inside a value is
+    /// written `\(`.
+    pub fn bracketed(text: &str) -> Result<Gs1Reading, Gs1Error> {
+        let mut rest = text;
+        let mut elements = Vec::with_capacity(6);
+        if rest.is_empty() {
+            return Err(Gs1Error::Empty);
+        }
+        while !rest.is_empty() {
+            let after_open = rest
+                .strip_prefix('(')
+                .ok_or_else(|| Gs1Error::Bracketed(preview(rest)))?;
+            let (ai, after_ai) = after_open
+                .split_once(')')
+                .ok_or_else(|| Gs1Error::Bracketed(preview(rest)))?;
+            let spec = dictionary::lookup(ai).ok_or_else(|| Gs1Error::UnknownAi(ai.to_owned()))?;
+            let mut value = String::new();
+            let mut chars = after_ai.char_indices().peekable();
+            let mut end = after_ai.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' if chars.peek().is_some_and(|&(_, n)| n == '(') => {
+                        value.push('(');
+                        chars.next();
+                    }
+                    '(' => {
+                        end = i;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            elements.push(Element::new(spec, &value)?);
+            rest = &after_ai[end..];
+        }
+        Gs1Reading::from_elements(elements)
+    }
+
+    /// The complete message; a partial one is the `req` error that names what it lacks.
+    pub fn complete(self) -> Result<Gs1Message, Gs1Error> {
+        match self {
+            Gs1Reading::Complete(message) => Ok(message),
+            Gs1Reading::Partial(partial) => Err(partial.requirement()),
+        }
+    }
+}
+
+/// A GS1 message whose element strings are all valid (values, repeats, `ex` rules) but
+/// whose `req` rules need AIs that are not in it: another scan has to supply them. It is not
+/// a [`Gs1Message`], so nothing takes it for a complete one by mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gs1Partial {
+    /// The elements; the `req` rules do not hold for them.
+    elements: Gs1Message,
+    needs: Vec<&'static str>,
+    /// The first `req` rule that does not hold, in the words of the complete reading.
+    requirement: Gs1Error,
+}
+
+impl Gs1Partial {
+    pub fn elements(&self) -> &[Element] {
+        self.elements.elements()
+    }
+
+    /// The AIs that would complete the message: for each `req` rule that does not hold,
+    /// the AIs of its first alternative as the dictionary lists it — `["01"]` for a lot
+    /// (10), an expiry date (17) or a serial (21) on its own.
+    pub fn needs(&self) -> &[&'static str] {
+        &self.needs
+    }
+
+    /// Whether a GTIN (01) alone completes the message: it needs exactly (01), and no AI
+    /// in it excludes (01) or is excluded by it.
+    pub fn needs_only_gtin(&self) -> bool {
+        self.needs == ["01"] && check_excludes(self.elements(), &["01"]).is_ok()
+    }
+
+    /// The AIs it has, as `(17) and (10)`.
+    pub fn has(&self) -> String {
+        let ais: Vec<String> = self
+            .elements()
+            .iter()
+            .map(|e| format!("({})", e.ai()))
+            .collect();
+        join_and(&ais)
+    }
+
+    /// The AIs it needs, as `(00) and (02)`.
+    pub fn lacks(&self) -> String {
+        let ais: Vec<String> = self.needs.iter().map(|ai| format!("({ai})")).collect();
+        join_and(&ais)
+    }
+
+    /// The value of `ai`, if the message has it.
+    pub fn get(&self, ai: &str) -> Option<&str> {
+        self.elements.get(ai)
+    }
+
+    /// The batch or lot, AI (10).
+    pub fn lot(&self) -> Option<&str> {
+        self.elements.lot()
+    }
+
+    /// The serial number, AI (21).
+    pub fn serial(&self) -> Option<&str> {
+        self.elements.serial()
+    }
+
+    /// The expiry date, AI (17), its century placed around `today`.
+    pub fn expiry(&self, today: NaiveDate) -> Option<NaiveDate> {
+        self.elements.expiry(today)
+    }
+
+    /// The date of a `YYMMDD` AI, as [`Gs1Message::date`].
+    pub fn date(&self, ai: &str, today: NaiveDate) -> Option<NaiveDate> {
+        self.elements.date(ai, today)
+    }
+
+    /// A count of items, as [`Gs1Message::count`].
+    pub fn count(&self) -> Option<u32> {
+        self.elements.count()
+    }
+
+    /// The trade measures, as [`Gs1Message::measures`].
+    pub fn measures(&self) -> impl Iterator<Item = Measure> + '_ {
+        self.elements.measures()
+    }
+
+    /// The bracketed human-readable form, as [`Gs1Message::hri`].
+    pub fn hri(&self) -> String {
+        self.elements.hri()
+    }
+
+    /// The `req` error a complete reading gives: "AI (10) needs AI (01), … in the same scan".
+    pub fn requirement(&self) -> Gs1Error {
+        self.requirement.clone()
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -456,26 +611,36 @@ fn check_value(spec: &'static AiSpec, value: &str) -> Result<(), Gs1Error> {
     Ok(())
 }
 
-/// The `req` and `ex` rules between the AIs of one message.
-fn check_pairings(elements: &[Element]) -> Result<(), Gs1Error> {
+/// The `ex` rules between the elements and `extra` AIs that another scan would add.
+fn check_excludes(elements: &[Element], extra: &[&'static str]) -> Result<(), Gs1Error> {
+    let specs: Vec<&'static AiSpec> = elements
+        .iter()
+        .map(|e| e.spec)
+        .chain(extra.iter().filter_map(|ai| dictionary::lookup(ai)))
+        .collect();
+    for spec in &specs {
+        for &pattern in spec.excludes {
+            if let Some(other) = specs
+                .iter()
+                .find(|o| o.ai != spec.ai && dictionary::matches_pattern(o.ai, pattern))
+            {
+                return Err(Gs1Error::Excludes {
+                    ai: spec.ai,
+                    other: other.ai,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `req` rules of the elements.
+fn check_requires(elements: &[Element]) -> Result<(), Gs1Error> {
     let has = |pattern: &str| {
         elements
             .iter()
             .any(|e| dictionary::matches_pattern(e.spec.ai, pattern))
     };
-    for e in elements {
-        for &pattern in e.spec.excludes {
-            if let Some(other) = elements
-                .iter()
-                .find(|o| o.spec.ai != e.spec.ai && dictionary::matches_pattern(o.spec.ai, pattern))
-            {
-                return Err(Gs1Error::Excludes {
-                    ai: e.spec.ai,
-                    other: other.spec.ai,
-                });
-            }
-        }
-    }
     for e in elements {
         for &group in e.spec.requires {
             let holds = group.iter().any(|alt| alt.iter().all(|p| has(p)));
@@ -488,6 +653,34 @@ fn check_pairings(elements: &[Element]) -> Result<(), Gs1Error> {
         }
     }
     Ok(())
+}
+
+/// What would make every `req` rule hold: for each rule that does not, the missing AIs of
+/// its first alternative (counting those already named for an earlier rule).
+fn missing_partners(elements: &[Element]) -> Vec<&'static str> {
+    let mut needs: Vec<&'static str> = Vec::new();
+    for e in elements {
+        for &group in e.spec.requires {
+            let has = |pattern: &str, needs: &[&str]| {
+                needs.contains(&pattern)
+                    || elements
+                        .iter()
+                        .any(|e| dictionary::matches_pattern(e.spec.ai, pattern))
+            };
+            let holds = group.iter().any(|alt| alt.iter().all(|p| has(p, &needs)));
+            if holds {
+                continue;
+            }
+            if let Some(first) = group.first() {
+                for &p in *first {
+                    if !has(p, &needs) {
+                        needs.push(p);
+                    }
+                }
+            }
+        }
+    }
+    needs
 }
 
 /// "AI (01)", "AI (01) or AI (02)", "AI (01) with AI (21), or AI (8006)"; for an
