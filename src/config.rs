@@ -984,7 +984,7 @@ mod tests {
 
     #[test]
     fn lookup_order() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.toml");
         let cwd_cfg = dir.path().join("config.toml");
         std::fs::write(&a, "[station]\nname = \"FROM-A\"\n").ok();

@@ -346,7 +346,7 @@ mod tests {
         let csv = "\u{feff}sku,name,tracking,barcodes,serial_pattern\n\
                    ASP-500,Aspirin 500 mg x12,lot,4006381333931;10614141000415*12,\n\
                    LAP-X1,Laptop X1,serial,LAPTOP-X1,SN-####-####\n";
-        let rows = read_products("p.csv", csv.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let rows = read_products("p.csv", csv.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].line, 2);
         assert_eq!(

@@ -45,10 +45,10 @@ mod tests {
 
     #[test]
     fn sends_one_datagram_to_a_path_socket() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("notify.sock");
-        let listener = UnixDatagram::bind(&path).unwrap_or_else(|e| panic!("{e}"));
-        notify_to(path.as_os_str(), "READY=1").unwrap_or_else(|e| panic!("{e}"));
+        let listener = UnixDatagram::bind(&path).unwrap();
+        notify_to(path.as_os_str(), "READY=1").unwrap();
         let mut buf = [0u8; 64];
         let n = listener.recv(&mut buf).unwrap_or(0);
         assert_eq!(&buf[..n], b"READY=1");
@@ -58,10 +58,9 @@ mod tests {
     fn sends_to_an_abstract_socket() {
         use std::os::linux::net::SocketAddrExt;
         let name = format!("scantrail-test-{}", std::process::id());
-        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let listener = UnixDatagram::bind_addr(&addr).unwrap_or_else(|e| panic!("{e}"));
-        notify_to(OsStr::new(&format!("@{name}")), "WATCHDOG=1").unwrap_or_else(|e| panic!("{e}"));
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+        let listener = UnixDatagram::bind_addr(&addr).unwrap();
+        notify_to(OsStr::new(&format!("@{name}")), "WATCHDOG=1").unwrap();
         let mut buf = [0u8; 64];
         let n = listener.recv(&mut buf).unwrap_or(0);
         assert_eq!(&buf[..n], b"WATCHDOG=1");

@@ -273,9 +273,9 @@ mod tests {
         let id = dev.join("id");
         let caps = dev.join("capabilities");
         for d in [&id, &caps] {
-            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::create_dir_all(d).unwrap();
         }
-        let write = |p: PathBuf, t: String| std::fs::write(p, t).unwrap_or_else(|e| panic!("{e}"));
+        let write = |p: PathBuf, t: String| std::fs::write(p, t).unwrap();
         write(dev.join("name"), format!("{name}\n"));
         write(id.join("bustype"), format!("{:04x}\n", ids.0));
         write(id.join("vendor"), format!("{:04x}\n", ids.1));
@@ -288,7 +288,7 @@ mod tests {
     const POWER_BUTTON: &str = "10000000000000 0";
 
     fn fake_system() -> (tempfile::TempDir, Vec<DeviceInfo>) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let sys = dir.path().join("sys");
         let dev = dir.path().join("dev");
         fake_device(&sys, "event0", "Power Button", (0x19, 0, 1), POWER_BUTTON);
@@ -313,14 +313,14 @@ mod tests {
             (3, 0x0627, 1),
             KEYBOARD,
         );
-        std::fs::create_dir_all(sys.join("mouse0")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(sys.join("mouse0")).unwrap();
         let by_id = dev.join("by-id");
-        std::fs::create_dir_all(&by_id).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&by_id).unwrap();
         std::os::unix::fs::symlink(
             "../event12",
             by_id.join("usb-Honeywell_Imaging___Mobility_1900-event-kbd"),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let devices = discover_in(&sys, &dev);
         (dir, devices)
     }

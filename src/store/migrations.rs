@@ -50,27 +50,25 @@ mod tests {
 
     #[test]
     fn empty_database_migrates_and_reopening_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
-        let store =
-            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&path, &DatabaseConfig::default()).unwrap();
         assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
         let tables = |s: &Store| -> Vec<String> {
             let mut st = s
                 .conn
                 .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table','trigger','index') ORDER BY name")
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap();
             st.query_map([], |r| r.get(0))
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
                 .collect::<rusqlite::Result<Vec<String>>>()
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
         };
         let before = tables(&store);
         assert!(before.iter().any(|t| t == "movements"));
         assert!(before.iter().any(|t| t == "movements_append_only_update"));
         drop(store);
-        let again =
-            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        let again = Store::open(&path, &DatabaseConfig::default()).unwrap();
         assert_eq!(again.schema_version().ok(), Some(SCHEMA_VERSION));
         assert_eq!(tables(&again), before);
     }
@@ -78,22 +76,19 @@ mod tests {
     /// A database made at version 1 (with its data) is brought up to date in place.
     #[test]
     fn upgrade_from_version_1_keeps_the_data_and_drops_the_unread_indexes() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.db");
         {
-            let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
-            conn.execute_batch(MIGRATIONS[0])
-                .unwrap_or_else(|e| panic!("{e}"));
-            conn.pragma_update(None, "user_version", 1)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
             conn.execute(
                 "INSERT INTO products (sku, name, tracking) VALUES ('A', 'a', 'none')",
                 [],
             )
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         }
-        let store =
-            Store::open(&path, &DatabaseConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&path, &DatabaseConfig::default()).unwrap();
         assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
         let has = |name: &str| -> bool {
             store
@@ -115,12 +110,12 @@ mod tests {
 
     #[test]
     fn newer_schema_is_refused_with_a_message_that_says_so() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
         {
-            let conn = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            let conn = Connection::open(&path).unwrap();
             conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap();
         }
         let err = Store::open(&path, &DatabaseConfig::default()).err();
         let msg = err.map(|e| e.to_string()).unwrap_or_default();

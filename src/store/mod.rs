@@ -225,9 +225,8 @@ pub(crate) mod testing {
     use super::*;
 
     pub fn fresh() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let store = Store::open(&dir.path().join("t.db"), &DatabaseConfig::default())
-            .unwrap_or_else(|e| panic!("open: {e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), &DatabaseConfig::default()).unwrap();
         (dir, store)
     }
 }
