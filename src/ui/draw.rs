@@ -34,10 +34,10 @@ impl Glyphs {
     pub fn for_term(term: &str) -> Glyphs {
         if term == "linux" {
             Glyphs {
-                ok: "+",
-                warn: "!",
-                error: "X",
-                info: "i",
+                ok: Outcome::Ok.ascii_symbol(),
+                warn: Outcome::Warn.ascii_symbol(),
+                error: Outcome::Error.ascii_symbol(),
+                info: Outcome::Info.ascii_symbol(),
                 arrow: "->",
             }
         } else {

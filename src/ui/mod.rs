@@ -1,5 +1,5 @@
 //! The kiosk screen: a view model built from the core, pure draw functions, the key table,
-//! and the terminal loop that ties them to the core thread and the scanners.
+//! and the terminal loop on the station runtime (`crate::station`).
 
 pub mod draw;
 pub mod keys;

@@ -6,6 +6,7 @@ use crate::core::{Core, LookupView, ScanReport};
 use crate::domain::{DocumentKind, LotStatus, Outcome, Tracking};
 use crate::session::world::World;
 use crate::session::{Feedback, Mode, Pending, shown};
+use crate::station::Happened;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use std::collections::VecDeque;
 
@@ -15,8 +16,6 @@ pub const RECENT: usize = 50;
 /// One scan in the "Recent" list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentScan {
-    /// Counts up with every entry, so a log that follows the list knows what is new.
-    pub seq: u64,
     /// Local time, `HH:MM:SS`.
     pub at: String,
     pub outcome: Outcome,
@@ -108,6 +107,36 @@ impl View {
         at.with_timezone(&Local).format("%H:%M:%S").to_string()
     }
 
+    /// Takes in what the core thread did at `now`, then reads the station anew. Gives the
+    /// outcome the kiosk rings its bell for, if any.
+    pub fn apply(
+        &mut self,
+        core: &Core,
+        now: DateTime<Utc>,
+        happened: &Happened,
+    ) -> Option<Outcome> {
+        let time = View::clock(now);
+        let outcome = match happened {
+            Happened::Started => None,
+            Happened::Scanned(report) => {
+                self.record(report, &time);
+                Some(report.feedback.outcome)
+            }
+            Happened::Notice(feedback) => {
+                self.notice(feedback, "(scanner)", &time);
+                None
+            }
+            Happened::TimedOut(notices) => {
+                for notice in notices {
+                    self.notice(notice, "(timer)", &time);
+                }
+                Some(Outcome::Warn)
+            }
+        };
+        self.refresh(core, now.date_naive());
+        outcome
+    }
+
     /// Takes in one scan's report; `time` is how the recent list shows when it was.
     pub fn record(&mut self, report: &ScanReport, time: &str) {
         for notice in &report.notices {
@@ -142,9 +171,7 @@ impl View {
         if self.recent.len() == RECENT {
             self.recent.pop_back();
         }
-        let seq = self.recent.front().map_or(1, |r| r.seq + 1);
         self.recent.push_front(RecentScan {
-            seq,
             at: time.to_owned(),
             outcome: feedback.outcome,
             scan: scan.to_owned(),
