@@ -44,6 +44,7 @@ pub fn run(core: Core, config: &Config, options: KioskOptions) -> std::io::Resul
         let outcome = station_view.apply(core, now, &happened);
         UiEvent::View(Box::new(station_view.clone()), outcome)
     })?;
+    station.start_scanners(&config.input);
     let result = ratatui::try_init().and_then(|mut terminal| {
         let shown = spawn_terminal_reader(station.events())
             .and_then(|()| ui_loop(&mut terminal, &mut station, config, &options));
