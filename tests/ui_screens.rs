@@ -215,3 +215,20 @@ fn linux_console_has_ascii_symbols_and_words() {
     assert_eq!(headline.bg, Color::Green);
     assert!(!text(&buffer).contains('✔'));
 }
+
+#[test]
+fn stored_codes_with_escape_sequences_are_shown_escaped() {
+    let mut k = Kiosk::new();
+    let serial = "HS\u{1b}[2J\u{1b}]0;pwned\u{7}-1";
+    k.scan(&format!(
+        "OP-\u{1b}[5mmaria\n0614141000050\n{serial}\nCMD-DONE\nCMD-LOOKUP\n{serial}\n"
+    ));
+    let screen = text(&k.render(120, 40, "xterm"));
+    // The lookup's title, its history line (with the operator), and the header.
+    assert!(
+        screen.contains("HS\\u{1b}[2J\\u{1b}]0;pwned\\u{7}-1  Handheld scanner"),
+        "{screen}"
+    );
+    assert!(screen.contains("DOCK  \\u{1b}[5mmaria"), "{screen}");
+    assert!(screen.contains("LOOKUP  \\u{1b}[5mmaria  "), "{screen}");
+}

@@ -11,7 +11,7 @@
 use super::view::{DocumentView, View};
 use crate::core::LookupView;
 use crate::domain::Outcome;
-use crate::session::Mode;
+use crate::session::{Mode, shown};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -326,41 +326,34 @@ fn draw_tote(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
     );
 }
 
-fn short_time(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
-}
-
 fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Screen) {
     let arrow = screen.glyphs.arrow;
     let (title, lines): (String, Vec<Line>) = match lookup {
         LookupView::Serial(t) => {
-            let now = t.whereabouts();
             let mut lines = vec![
-                Line::from(format!(" now      {now}")),
-                Line::from(format!(" lot      {}", t.lot.as_deref().unwrap_or("—"))),
+                Line::from(format!(" now      {}", t.whereabouts())),
+                Line::from(format!(
+                    " lot      {}",
+                    shown(t.lot.as_deref().unwrap_or("—"))
+                )),
             ];
             for (i, e) in t.history.iter().enumerate() {
-                lines.push(Line::from(format!(
-                    " {}{}  {:<9} {} {arrow} {}{}  {}",
-                    if i == 0 { "history  " } else { "         " },
-                    short_time(&e.at),
-                    e.kind.as_str(),
-                    e.from.as_deref().unwrap_or("—"),
-                    e.to.as_deref().unwrap_or("—"),
-                    e.document
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default(),
-                    e.operator.as_deref().unwrap_or(""),
-                )));
+                let title = if i == 0 { "history  " } else { "         " };
+                lines.push(Line::from(format!(" {title}{}", e.line(arrow, false))));
             }
-            (format!(" {}  {} ", t.serial, t.product.name), lines)
+            (
+                format!(" {}  {} ", shown(&t.serial), shown(&t.product.name)),
+                lines,
+            )
         }
         LookupView::Lot(t) => {
             let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
             let shipped: i64 = t.shipped.iter().map(|o| o.qty).sum();
             let mut lines = vec![
-                Line::from(format!(" expiry    {}", t.expiry.as_deref().unwrap_or("—"))),
+                Line::from(format!(
+                    " expiry    {}",
+                    shown(t.expiry.as_deref().unwrap_or("—"))
+                )),
                 Line::from(vec![
                     Span::raw(" status    "),
                     if t.status == crate::domain::LotStatus::Quarantined {
@@ -378,7 +371,8 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
             for o in &t.on_hand {
                 lines.push(Line::from(format!(
                     "           {:>6}  at {}",
-                    o.qty, o.location
+                    o.qty,
+                    shown(&o.location)
                 )));
             }
             lines.push(Line::from(format!(" shipped   {shipped}")));
@@ -386,19 +380,22 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                 lines.push(Line::from(format!(
                     "           {:>6}  {} {}",
                     s.qty,
-                    s.document.as_deref().unwrap_or("(no order)"),
-                    s.partner.as_deref().unwrap_or("")
+                    shown(s.document.as_deref().unwrap_or("(no order)")),
+                    shown(s.partner.as_deref().unwrap_or(""))
                 )));
             }
             for r in &t.returned {
                 lines.push(Line::from(format!(
                     " returned  {:>6}  {} {}",
                     r.qty,
-                    r.document.as_deref().unwrap_or("(no order)"),
-                    r.partner.as_deref().unwrap_or("")
+                    shown(r.document.as_deref().unwrap_or("(no order)")),
+                    shown(r.partner.as_deref().unwrap_or(""))
                 )));
             }
-            (format!(" Lot {}  {} ", t.lot, t.product.name), lines)
+            (
+                format!(" Lot {}  {} ", shown(&t.lot), shown(&t.product.name)),
+                lines,
+            )
         }
         LookupView::Stock { title, rows } => {
             let lines = if rows.is_empty() {
@@ -408,26 +405,26 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                     .map(|r| {
                         Line::from(format!(
                             " {:<12} {:<12} {:<10} {:>6}",
-                            r.sku,
-                            r.lot.as_deref().unwrap_or("—"),
-                            r.location,
+                            shown(&r.sku),
+                            shown(r.lot.as_deref().unwrap_or("—")),
+                            shown(&r.location),
                             r.qty
                         ))
                     })
                     .collect()
             };
-            (format!(" Stock: {title} "), lines)
+            (format!(" Stock: {} ", shown(title)), lines)
         }
         LookupView::Document(d) => {
             let doc = DocumentView {
-                reference: d.reference.clone(),
+                reference: shown(&d.reference),
                 kind: d.kind,
-                partner: d.partner.clone(),
+                partner: shown(&d.partner),
                 lines: d
                     .lines
                     .iter()
                     .map(|l| super::view::DocumentLineView {
-                        name: l.name.clone(),
+                        name: shown(&l.name),
                         tracking: l.tracking,
                         done: l.done,
                         ordered: l.ordered,
@@ -436,7 +433,7 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                     .collect(),
             };
             (
-                format!(" {} {} ({}) ", d.reference, d.partner, d.status),
+                format!(" {} {} ({}) ", doc.reference, doc.partner, d.status),
                 document_lines(&doc, area.width.saturating_sub(2) as usize, screen),
             )
         }

@@ -187,12 +187,15 @@ impl View {
             self.lookup = None;
         }
         self.mode = state.mode;
-        self.operator = state.operator.clone();
-        self.lock = state.lock.clone();
+        // Every stored text is escaped on its way to the screen: a code may hold any
+        // character a scanner sent.
+        self.operator = state.operator.as_deref().map(shown);
+        self.lock = state.lock.as_deref().map(shown);
         self.location = match state.mode {
-            Mode::Transfer => state.tote.source.clone(),
-            _ => state.location.clone(),
-        };
+            Mode::Transfer => state.tote.source.as_deref(),
+            _ => state.location.as_deref(),
+        }
+        .map(shown);
         self.document = state.document.as_ref().and_then(|doc| {
             let facts = World::document(core.store(), &doc.reference)
                 .ok()
@@ -201,7 +204,7 @@ impl View {
                 .lines
                 .iter()
                 .map(|l| DocumentLineView {
-                    name: l.name.clone(),
+                    name: shown(&l.name),
                     tracking: l.tracking,
                     done: l.done,
                     ordered: l.ordered,
@@ -213,9 +216,9 @@ impl View {
                 })
                 .collect();
             Some(DocumentView {
-                reference: facts.reference,
+                reference: shown(&facts.reference),
                 kind: facts.kind,
-                partner: facts.partner,
+                partner: shown(&facts.partner),
                 lines,
             })
         });
@@ -223,15 +226,18 @@ impl View {
             .tote
             .lines
             .iter()
-            .map(|l| match (&l.serial, &l.lot) {
-                (Some(s), _) => format!("{} {}", l.product.name, shown(s)),
-                (None, Some(lot)) => format!("{} × {}, lot {}", l.qty, l.product.name, shown(lot)),
-                (None, None) => format!("{} × {}", l.qty, l.product.name),
+            .map(|l| {
+                let name = shown(&l.product.name);
+                match (&l.serial, &l.lot) {
+                    (Some(s), _) => format!("{name} {}", shown(s)),
+                    (None, Some(lot)) => format!("{} × {name}, lot {}", l.qty, shown(lot)),
+                    (None, None) => format!("{} × {name}", l.qty),
+                }
             })
             .collect();
         let mut waiting = match &state.pending {
             Pending::Lot { product, qty, .. } => vec![
-                format!("the lot of {} ({qty})", product.name),
+                format!("the lot of {} ({qty})", shown(&product.name)),
                 "scan the lot label".to_owned(),
             ],
             Pending::Serials {
@@ -240,7 +246,7 @@ impl View {
                 done,
                 ..
             } => vec![
-                format!("serials of {}  {done}/{expected}", product.name),
+                format!("serials of {}  {done}/{expected}", shown(&product.name)),
                 "scan the next serial".to_owned(),
                 "CMD-DONE when the run is done".to_owned(),
             ],
@@ -249,7 +255,7 @@ impl View {
                     "products, a purchase order".to_owned(),
                     "or the put-away location".to_owned(),
                 ],
-                Mode::Transfer => match &state.tote.source {
+                Mode::Transfer => match state.tote.source.as_deref().map(shown) {
                     None => vec!["the source location (LOC-…)".to_owned()],
                     Some(source) if state.tote.lines.is_empty() => {
                         vec![format!("items to take from {source}")]
