@@ -13,7 +13,7 @@ pub fn cheat_sheet() -> Vec<(String, String)> {
         ("PO-1042", "receive: open a purchase order"),
         (
             "0614141000029",
-            "Laptop X1 Carbon; then serials like SN-4471-0094",
+            "Laptop X1 Carbon; serials like SN-4471-0094",
         ),
         ("0614141000012", "Aspirin ×12; then a lot like L2026-140"),
         ("CABLE-1M", "USB-C cable, untracked"),

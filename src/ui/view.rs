@@ -3,8 +3,7 @@
 //! pure draw functions. Nothing here draws, and nothing here writes.
 
 use crate::core::{Core, LookupView, ScanReport};
-use crate::domain::{DocumentKind, LotStatus, Outcome, Tracking};
-use crate::session::world::World;
+use crate::domain::{DocumentKind, Outcome, Tracking};
 use crate::session::{Feedback, Mode, Pending, shown};
 use crate::station::Happened;
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -31,6 +30,16 @@ pub struct LastScan {
     pub headline: String,
     pub scan: String,
     pub message: String,
+}
+
+/// The error lock: the error that waits for `CMD-ACK`, and the last scan it turned away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockView {
+    /// The scan that made the error, escaped.
+    pub scan: String,
+    pub message: String,
+    /// The last scan not taken because the error waits.
+    pub refused: Option<LastScan>,
 }
 
 /// One line of the open document, with what is done and what the station should take.
@@ -72,7 +81,7 @@ pub struct View {
     pub recent: VecDeque<RecentScan>,
     pub lookup: Option<LookupView>,
     /// The error waiting for `CMD-ACK`.
-    pub lock: Option<String>,
+    pub lock: Option<LockView>,
     /// What the keyboard has typed of the next scan.
     pub typing: String,
     /// The demo's cheat sheet (or the help) is open.
@@ -144,6 +153,17 @@ impl View {
         }
         let scan = shown(&report.scan);
         self.push_recent(time, &scan, &report.feedback);
+        // Under the lock every error is a scan turned away: the error before it still waits.
+        if let Some(lock) = &mut self.lock
+            && report.feedback.outcome == Outcome::Error
+        {
+            lock.refused = Some(LastScan {
+                outcome: report.feedback.outcome,
+                headline: report.feedback.headline.clone(),
+                scan: scan.clone(),
+                message: report.feedback.message.clone(),
+            });
+        }
         self.last = Some(LastScan {
             outcome: report.feedback.outcome,
             headline: report.feedback.headline.clone(),
@@ -190,16 +210,30 @@ impl View {
         // Every stored text is escaped on its way to the screen: a code may hold any
         // character a scanner sent.
         self.operator = state.operator.as_deref().map(shown);
-        self.lock = state.lock.as_deref().map(shown);
+        self.lock = match (self.lock.take(), &state.lock) {
+            (_, None) => None,
+            (Some(lock), Some(message)) => Some(LockView {
+                message: shown(message),
+                ..lock
+            }),
+            // Locked by the scan just recorded.
+            (None, Some(message)) => Some(LockView {
+                scan: self
+                    .last
+                    .as_ref()
+                    .map(|l| l.scan.clone())
+                    .unwrap_or_default(),
+                message: shown(message),
+                refused: None,
+            }),
+        };
         self.location = match state.mode {
             Mode::Transfer => state.tote.source.as_deref(),
             _ => state.location.as_deref(),
         }
         .map(shown);
         self.document = state.document.as_ref().and_then(|doc| {
-            let facts = World::document(core.store(), &doc.reference)
-                .ok()
-                .flatten()?;
+            let facts = core.document(&doc.reference).ok().flatten()?;
             let lines = facts
                 .lines
                 .iter()
@@ -287,7 +321,8 @@ impl View {
     }
 }
 
-/// Which lot to take and where, earliest expiry first, for one pick line.
+/// Where the picker finds one pick line's goods: at the pick location if it has them (the
+/// first expiry first), else where they are.
 fn pick_hint(
     core: &Core,
     sku: &str,
@@ -295,26 +330,65 @@ fn pick_hint(
     location: Option<&str>,
     today: NaiveDate,
 ) -> Option<String> {
-    let location = location?;
+    let stock = core.pickable(sku, location, today).ok()?;
+    Some(hint_text(&stock, tracking, location))
+}
+
+/// The words of a pick line's hint, from the stock that may be picked (the pick location's
+/// first, see [`Core::pickable`]).
+fn hint_text(stock: &[crate::store::PickStock], tracking: Tracking, here: Option<&str>) -> String {
+    let Some(first) = stock.first() else {
+        return "none in stock".to_owned();
+    };
+    let at_here = here.is_some_and(|h| h == first.location);
+    let none_here = match (at_here, here) {
+        (false, Some(h)) => format!("none at {}: ", shown(h)),
+        _ => String::new(),
+    };
+    let lot = |s: &crate::store::PickStock| {
+        let code = shown(s.lot.as_deref().unwrap_or("—"));
+        match s.expiry {
+            Some(e) => format!("lot {code} (exp {e})"),
+            None => format!("lot {code}"),
+        }
+    };
     match tracking {
-        Tracking::Lot => {
-            let lots = core.store().lots_at(sku, location).ok()?;
-            let best = lots
+        Tracking::Lot if at_here => format!("take {} at {}", lot(first), shown(&first.location)),
+        Tracking::Lot => format!("{none_here}{} at {}", lot(first), shown(&first.location)),
+        Tracking::None if at_here => format!("at {}", shown(&first.location)),
+        Tracking::None => format!("{none_here}{} at {}", first.qty, shown(&first.location)),
+        Tracking::Serial => {
+            let named = SERIALS_NAMED.min(stock.len());
+            let more = if stock.len() > named { " …" } else { "" };
+            if at_here {
+                let serials: Vec<String> = stock[..named]
+                    .iter()
+                    .filter(|s| s.location == first.location)
+                    .filter_map(|s| s.serial.as_deref().map(shown))
+                    .collect();
+                return format!(
+                    "take a serial at {}: {}{more}",
+                    shown(&first.location),
+                    serials.join(", ")
+                );
+            }
+            // Where each is: the serials of one location together.
+            let mut places: Vec<(String, Vec<String>)> = Vec::new();
+            for s in &stock[..named] {
+                let serial = shown(s.serial.as_deref().unwrap_or("—"));
+                match places.last_mut() {
+                    Some((location, serials)) if *location == s.location => serials.push(serial),
+                    _ => places.push((s.location.clone(), vec![serial])),
+                }
+            }
+            let places: Vec<String> = places
                 .iter()
-                .find(|l| l.status == LotStatus::Active && l.expiry.is_none_or(|e| e >= today))?;
-            Some(match best.expiry {
-                Some(e) => format!("take lot {} (exp {e}) at {location}", best.code),
-                None => format!("take lot {} at {location}", best.code),
-            })
+                .map(|(location, serials)| format!("{} at {}", serials.join(", "), shown(location)))
+                .collect();
+            format!("{none_here}{}{more}", places.join("; "))
         }
-        Tracking::None => {
-            let have = World::stock(core.store(), sku, location, None).ok()?;
-            Some(if have > 0 {
-                format!("at {location}")
-            } else {
-                format!("none at {location}")
-            })
-        }
-        Tracking::Serial => Some("scan each serial".to_owned()),
     }
 }
+
+/// How many serials a pick line's hint names.
+const SERIALS_NAMED: usize = 3;
