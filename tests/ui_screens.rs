@@ -23,7 +23,7 @@ struct Kiosk {
     core: Core,
     view: View,
     clock: chrono::DateTime<Utc>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Kiosk {
@@ -46,7 +46,7 @@ impl Kiosk {
             core,
             view,
             clock: loaded + Duration::hours(3),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -293,4 +293,29 @@ fn at_80_columns_texts_wrap_at_words_and_the_sheet_fits() {
         );
     }
     assert!(sheet.contains("F10 closes this sheet."), "{sheet}");
+}
+
+#[test]
+fn pick_hint_passes_over_a_quarantined_lot() {
+    let mut k = Kiosk::new();
+    // A supervisor quarantines the first-expiring lot from another connection.
+    let mut other = Store::open(&k.dir.path().join("k.db"), &common::fast_db_config()).unwrap();
+    let aspirin = other.product_by_sku("ASP-500").unwrap().unwrap();
+    let quarantined = scantrail::domain::LotStatus::Quarantined;
+    other
+        .set_lot_status(
+            aspirin.id,
+            "L2026-118",
+            quarantined,
+            "recall",
+            "DESK",
+            k.clock,
+        )
+        .unwrap();
+    k.scan("CMD-PICK\nSO-7781\nLOC-B-02\n");
+    let screen = text(&k.render(120, 40, "xterm"));
+    assert!(
+        screen.contains("take lot L2026-131 (exp 2027-06-30) at B-02"),
+        "{screen}"
+    );
 }
