@@ -1,11 +1,13 @@
 //! What the kiosk screen shows, as plain data: built in the core thread from the session's
-//! state, the last scan's report and a few read-only store questions, then handed to the
-//! pure draw functions. Nothing here draws, and nothing here writes.
+//! state, the last scan's report and a few read-only questions the core answers (the open
+//! document, where a pick line's goods are), then handed to the pure draw functions. Every
+//! stored text is escaped on its way in. Nothing here draws, and nothing here writes.
 
 use crate::core::{Core, LookupView, ScanReport};
 use crate::domain::{DocumentKind, Outcome, Tracking};
 use crate::session::{Feedback, Mode, Pending, shown};
 use crate::station::Happened;
+use crate::store::PickStock;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use std::collections::VecDeque;
 
@@ -336,7 +338,7 @@ fn pick_hint(
 
 /// The words of a pick line's hint, from the stock that may be picked (the pick location's
 /// first, see [`Core::pickable`]).
-fn hint_text(stock: &[crate::store::PickStock], tracking: Tracking, here: Option<&str>) -> String {
+fn hint_text(stock: &[PickStock], tracking: Tracking, here: Option<&str>) -> String {
     let Some(first) = stock.first() else {
         return "none in stock".to_owned();
     };
@@ -345,7 +347,7 @@ fn hint_text(stock: &[crate::store::PickStock], tracking: Tracking, here: Option
         (false, Some(h)) => format!("none at {}: ", shown(h)),
         _ => String::new(),
     };
-    let lot = |s: &crate::store::PickStock| {
+    let lot = |s: &PickStock| {
         let code = shown(s.lot.as_deref().unwrap_or("—"));
         match s.expiry {
             Some(e) => format!("lot {code} (exp {e})"),
