@@ -360,20 +360,25 @@ fn hint_text(stock: &[PickStock], tracking: Tracking, here: Option<&str>) -> Str
         Tracking::None if at_here => format!("at {}", shown(&first.location)),
         Tracking::None => format!("{none_here}{} at {}", first.qty, shown(&first.location)),
         Tracking::Serial => {
-            let named = SERIALS_NAMED.min(stock.len());
-            let more = if stock.len() > named { " …" } else { "" };
             if at_here {
-                let serials: Vec<String> = stock[..named]
+                let here: Vec<String> = stock
                     .iter()
                     .filter(|s| s.location == first.location)
                     .filter_map(|s| s.serial.as_deref().map(shown))
                     .collect();
+                let more = if here.len() > SERIALS_NAMED {
+                    " …"
+                } else {
+                    ""
+                };
                 return format!(
                     "take a serial at {}: {}{more}",
                     shown(&first.location),
-                    serials.join(", ")
+                    here[..SERIALS_NAMED.min(here.len())].join(", ")
                 );
             }
+            let named = SERIALS_NAMED.min(stock.len());
+            let more = if stock.len() > named { " …" } else { "" };
             // Where each is: the serials of one location together.
             let mut places: Vec<(String, Vec<String>)> = Vec::new();
             for s in &stock[..named] {
@@ -394,3 +399,60 @@ fn hint_text(stock: &[PickStock], tracking: Tracking, here: Option<&str>) -> Str
 
 /// How many serials a pick line's hint names.
 const SERIALS_NAMED: usize = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(location: &str, lot: Option<&str>, serial: Option<&str>, qty: i64) -> PickStock {
+        PickStock {
+            location: location.to_owned(),
+            lot: lot.map(str::to_owned),
+            expiry: lot.and_then(|_| NaiveDate::from_ymd_opt(2027, 1, 31)),
+            serial: serial.map(str::to_owned),
+            qty,
+        }
+    }
+
+    #[test]
+    fn a_hint_names_the_lot_and_where_it_is() {
+        let lots = [at("B-02", Some("L1"), None, 12)];
+        assert_eq!(
+            hint_text(&lots, Tracking::Lot, Some("B-02")),
+            "take lot L1 (exp 2027-01-31) at B-02"
+        );
+        assert_eq!(
+            hint_text(&lots, Tracking::Lot, Some("PACK")),
+            "none at PACK: lot L1 (exp 2027-01-31) at B-02"
+        );
+        assert_eq!(hint_text(&[], Tracking::Lot, Some("PACK")), "none in stock");
+        let cables = [at("B-02", None, None, 20)];
+        assert_eq!(hint_text(&cables, Tracking::None, Some("B-02")), "at B-02");
+        assert_eq!(
+            hint_text(&cables, Tracking::None, Some("PACK")),
+            "none at PACK: 20 at B-02"
+        );
+    }
+
+    #[test]
+    fn a_serial_hint_says_which_serials_are_where() {
+        let serials = [
+            at("A-01-3", None, Some("SN-1"), 1),
+            at("A-01-3", None, Some("SN-2"), 1),
+            at("B-02", None, Some("SN-3"), 1),
+            at("B-02", None, Some("SN-4"), 1),
+        ];
+        assert_eq!(
+            hint_text(&serials, Tracking::Serial, Some("A-01-3")),
+            "take a serial at A-01-3: SN-1, SN-2"
+        );
+        assert_eq!(
+            hint_text(&serials, Tracking::Serial, Some("PACK")),
+            "none at PACK: SN-1, SN-2 at A-01-3; SN-3 at B-02 …"
+        );
+        assert_eq!(
+            hint_text(&serials[2..], Tracking::Serial, None),
+            "SN-3, SN-4 at B-02"
+        );
+    }
+}
