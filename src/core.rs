@@ -10,7 +10,7 @@
 //! scan and by [`Core::tick`], so a replay with a simulated clock drops a pairing exactly as
 //! a kiosk would.
 
-use crate::barcode::classify::{Classifier, expand_typed_separators};
+use crate::barcode::classify::{Classifier, LookupError, expand_typed_separators};
 use crate::config::Config;
 use crate::domain::Outcome;
 use crate::session::world::{DocumentFacts, World};
@@ -18,15 +18,18 @@ use crate::session::{
     Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, shown,
 };
 use crate::store::{
-    Committed, Group, LotTrace, NewMovement, ScanRecord, SerialTrace, StockFilter, StockRow, Store,
-    StoreError,
+    Committed, Group, LotTrace, NewMovement, PickStock, ScanRecord, SerialTrace, StockFilter,
+    StockRow, Store, StoreError,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// Scans between two WAL checkpoints (at about ten pages a scan, some 1,000 pages: SQLite's
 /// own default threshold).
 pub const CHECKPOINT_EVERY: u32 = 100;
+
+/// Rows of stock a pick line's hint reads: one more than it names, so it knows there are more.
+const PICK_HINT_ROWS: usize = 4;
 
 /// What a lookup scan shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +102,22 @@ impl Core {
 
     pub fn station(&self) -> &str {
         &self.station
+    }
+
+    /// A document and its progress, for the screen.
+    pub fn document(&self, reference: &str) -> Result<Option<DocumentFacts>, LookupError> {
+        World::document(&self.store, reference)
+    }
+
+    /// Where the goods of a pick line may be taken, those at the pick `location` first and
+    /// the first expiry first (FEFO): enough rows for the pick list's hint.
+    pub fn pickable(
+        &self,
+        sku: &str,
+        location: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Vec<PickStock>, StoreError> {
+        self.store.pickable(sku, location, today, PICK_HINT_ROWS)
     }
 
     /// Work that waits until a scan's outcome has been shown: every [`CHECKPOINT_EVERY`]

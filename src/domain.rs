@@ -131,6 +131,19 @@ pub struct LotSpec {
     pub expiry: Option<NaiveDate>,
 }
 
+impl Outcome {
+    /// The outcome's symbol in plain ASCII (`+ ! X i`), for the Linux console, whose font
+    /// lacks ✔ and ✘, and for logs.
+    pub fn ascii_symbol(self) -> &'static str {
+        match self {
+            Outcome::Ok => "+",
+            Outcome::Warn => "!",
+            Outcome::Error => "X",
+            Outcome::Info => "i",
+        }
+    }
+}
+
 /// A product's serial-number pattern, in the words of a label: `#` a digit, `@` a letter,
 /// `?` any one character, `*` any run of characters (also none); every other character
 /// stands for itself. `SN-####-####` accepts `SN-4471-0093`.

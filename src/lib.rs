@@ -15,5 +15,6 @@ pub mod import;
 pub mod input;
 pub mod notify;
 pub mod session;
+pub mod station;
 pub mod store;
 pub mod ui;

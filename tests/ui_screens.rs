@@ -23,7 +23,7 @@ struct Kiosk {
     core: Core,
     view: View,
     clock: chrono::DateTime<Utc>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Kiosk {
@@ -46,7 +46,7 @@ impl Kiosk {
             core,
             view,
             clock: loaded + Duration::hours(3),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -214,4 +214,108 @@ fn linux_console_has_ascii_symbols_and_words() {
     let headline = cell_of(&buffer, "+ RECEIVED").unwrap();
     assert_eq!(headline.bg, Color::Green);
     assert!(!text(&buffer).contains('✔'));
+}
+
+#[test]
+fn stored_codes_with_escape_sequences_are_shown_escaped() {
+    let mut k = Kiosk::new();
+    let serial = "HS\u{1b}[2J\u{1b}]0;pwned\u{7}-1";
+    k.scan(&format!(
+        "OP-\u{1b}[5mmaria\n0614141000050\n{serial}\nCMD-DONE\nCMD-LOOKUP\n{serial}\n"
+    ));
+    let screen = text(&k.render(120, 40, "xterm"));
+    // The lookup's title, its history line (with the operator), and the header.
+    assert!(
+        screen.contains("HS\\u{1b}[2J\\u{1b}]0;pwned\\u{7}-1  Handheld scanner"),
+        "{screen}"
+    );
+    assert!(screen.contains("DOCK  \\u{1b}[5mmaria"), "{screen}");
+    assert!(screen.contains("LOOKUP  \\u{1b}[5mmaria  "), "{screen}");
+}
+
+#[test]
+fn pick_list_says_where_the_goods_are_when_the_pick_location_has_none() {
+    let mut k = Kiosk::new();
+    // The pick location stays PACK (pick.location): the goods are on the shelves.
+    k.scan("CMD-PICK\nOP-jonas\nSO-7781\n");
+    snapshots("pick_list_elsewhere", &k);
+    let screen = text(&k.render(120, 40, "xterm"));
+    assert!(
+        screen.contains("none at PACK: lot L2026-118 (exp 2027-01-31) at B-02"),
+        "{screen}"
+    );
+    assert!(screen.contains("none at PACK: 20 at B-02"), "{screen}");
+    k.scan("SO-7782\n");
+    let screen = text(&k.render(120, 40, "xterm"));
+    assert!(
+        screen.contains("none at PACK: SN-4471-0091, SN-4471-0092 at A-01-3"),
+        "{screen}"
+    );
+    assert!(screen.contains("none in stock"), "{screen}");
+}
+
+#[test]
+fn error_lock_says_a_scan_was_not_taken_and_which_error_waits() {
+    let mut k = Kiosk::new();
+    k.scan(RECEIVE_RUN).scan("SN-4471-0091\n0614141000012\n");
+    snapshots("error_lock_not_taken", &k);
+    let screen = text(&k.render(80, 24, "xterm"));
+    // The waiting error keeps its own scan and message; the new scan is shown as not taken.
+    assert!(screen.contains("✘ ERROR    SN-4471-0091"), "{screen}");
+    assert!(screen.contains("already in stock at A-01-3"), "{screen}");
+    assert!(screen.contains("✘ NOT TAKEN    0614141000012"), "{screen}");
+    assert!(
+        screen.contains("Not taken: the error above waits. Acknowledge it, then scan this again."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Scan CMD-ACK (or press Enter) to go on."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn at_80_columns_texts_wrap_at_words_and_the_sheet_fits() {
+    let screen = text(&Kiosk::new().render(80, 24, "xterm"));
+    assert!(
+        screen.contains("No purchase order open: receipts are"),
+        "{screen}"
+    );
+    assert!(screen.contains("│ blind."), "{screen}");
+    let mut k = Kiosk::new();
+    k.view.help_open = true;
+    k.view.cheat_sheet = scantrail::ui::cheat_sheet();
+    let sheet = text(&k.render(80, 24, "xterm"));
+    for (code, what) in scantrail::ui::cheat_sheet() {
+        assert!(
+            sheet.contains(&format!("{code:<24}  {what}")),
+            "{what}:\n{sheet}"
+        );
+    }
+    assert!(sheet.contains("F10 closes this sheet."), "{sheet}");
+}
+
+#[test]
+fn pick_hint_passes_over_a_quarantined_lot() {
+    let mut k = Kiosk::new();
+    // A supervisor quarantines the first-expiring lot from another connection.
+    let mut other = Store::open(&k.dir.path().join("k.db"), &common::fast_db_config()).unwrap();
+    let aspirin = other.product_by_sku("ASP-500").unwrap().unwrap();
+    let quarantined = scantrail::domain::LotStatus::Quarantined;
+    other
+        .set_lot_status(
+            aspirin.id,
+            "L2026-118",
+            quarantined,
+            "recall",
+            "DESK",
+            k.clock,
+        )
+        .unwrap();
+    k.scan("CMD-PICK\nSO-7781\nLOC-B-02\n");
+    let screen = text(&k.render(120, 40, "xterm"));
+    assert!(
+        screen.contains("take lot L2026-131 (exp 2027-06-30) at B-02"),
+        "{screen}"
+    );
 }

@@ -57,6 +57,10 @@ pub fn run(ctx: &Context, cmd: &LotCommand) -> anyhow::Result<ExitCode> {
     } else {
         ""
     };
-    outln!("lot {} of {} {verb}{note}", lot.code, product.sku)?;
+    outln!(
+        "lot {} of {} {verb}{note}",
+        crate::session::shown(&lot.code),
+        crate::session::shown(&product.sku)
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 
 use super::Context;
 use crate::core::Core;
+use crate::station;
 use crate::store::Store;
 use crate::ui::kiosk::{self, KioskOptions};
 use std::io::IsTerminal;
@@ -24,7 +25,7 @@ pub struct RunArgs {
 pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitCode> {
     if args.headless {
         let core = Core::new(ctx.open_store()?, &ctx.config, ctx.station());
-        kiosk::run_headless(core, &ctx.config)?;
+        station::run_headless(core, &ctx.config)?;
         return Ok(ExitCode::SUCCESS);
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -45,11 +46,6 @@ pub fn run(ctx: &Context, args: &RunArgs) -> anyhow::Result<ExitCode> {
         ctx.open_store()?
     };
     let core = Core::new(store, &ctx.config, station);
-    kiosk::run(
-        core,
-        &ctx.config,
-        KioskOptions { demo: args.demo },
-        |_feeds| {},
-    )?;
+    kiosk::run(core, &ctx.config, KioskOptions { demo: args.demo })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,11 @@
 //! `scantrail trace serial|lot`: the warranty question (where has this unit been?) and the
-//! recall question (who got this lot, and what is still on hand where?).
+//! recall question (who got this lot, and what is still on hand where?). The text output
+//! escapes every stored text (a serial or a lot may hold any character a scanner sent);
+//! `--json` gives them exactly.
 
 use super::outln;
 use super::{Context, print_json};
+use crate::session::shown;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -40,28 +43,17 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            outln!("{}  {}  {}", t.serial, t.product.sku, t.product.name)?;
-            let now = t.whereabouts();
-            outln!("now      {now}")?;
-            outln!("lot      {}", t.lot.as_deref().unwrap_or("—"))?;
+            outln!(
+                "{}  {}  {}",
+                shown(&t.serial),
+                shown(&t.product.sku),
+                shown(&t.product.name)
+            )?;
+            outln!("now      {}", t.whereabouts())?;
+            outln!("lot      {}", shown(t.lot.as_deref().unwrap_or("—")))?;
             for (i, e) in t.history.iter().enumerate() {
-                outln!(
-                    "{}{}  {:<9} {} → {}{}  {}{}",
-                    if i == 0 { "history  " } else { "         " },
-                    e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
-                    e.kind.as_str(),
-                    e.from.as_deref().unwrap_or("—"),
-                    e.to.as_deref().unwrap_or("—"),
-                    e.document
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default(),
-                    e.station,
-                    e.operator
-                        .as_deref()
-                        .map(|o| format!(" {o}"))
-                        .unwrap_or_default(),
-                )?;
+                let title = if i == 0 { "history  " } else { "         " };
+                outln!("{title}{}", e.line("→", true))?;
             }
         }
         TraceCommand::Lot { lot, product, json } => {
@@ -70,14 +62,19 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            outln!("lot {}  {}  {}", t.lot, t.product.sku, t.product.name)?;
-            outln!("expiry    {}", t.expiry.as_deref().unwrap_or("—"))?;
+            outln!(
+                "lot {}  {}  {}",
+                shown(&t.lot),
+                shown(&t.product.sku),
+                shown(&t.product.name)
+            )?;
+            outln!("expiry    {}", shown(t.expiry.as_deref().unwrap_or("—")))?;
             outln!("status    {}", t.status)?;
             outln!("received  {}", t.received)?;
             let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
             outln!("on hand   {on_hand}")?;
             for o in &t.on_hand {
-                outln!("          {:>8}  at {}", o.qty, o.location)?;
+                outln!("          {:>8}  at {}", o.qty, shown(&o.location))?;
             }
             for (title, lines) in [("shipped", &t.shipped), ("returned", &t.returned)] {
                 let total: i64 = lines.iter().map(|l| l.qty).sum();
@@ -86,8 +83,8 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                     outln!(
                         "          {:>8}  {} {}",
                         l.qty,
-                        l.document.as_deref().unwrap_or("(no document)"),
-                        l.partner.as_deref().unwrap_or("")
+                        shown(l.document.as_deref().unwrap_or("(no document)")),
+                        shown(l.partner.as_deref().unwrap_or(""))
                     )?;
                 }
             }

@@ -12,6 +12,7 @@ mod backup;
 mod catalog;
 mod journal;
 mod migrations;
+mod picking;
 mod reports;
 mod verify;
 mod world;
@@ -22,6 +23,7 @@ pub use catalog::{
 };
 pub use journal::{Committed, Group, NewMovement, Refusal, ScanRecord};
 pub use migrations::SCHEMA_VERSION;
+pub use picking::PickStock;
 pub use reports::{
     ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace, StockFilter, StockRow,
 };

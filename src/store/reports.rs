@@ -7,6 +7,7 @@
 use super::journal::word_col;
 use super::{Result, Store, StoreError};
 use crate::domain::{MovementKind, SerialStatus};
+use crate::session::shown;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
@@ -61,19 +62,49 @@ pub struct SerialTrace {
     pub history: Vec<SerialEvent>,
 }
 
+impl SerialEvent {
+    /// The event as one line for a person, every stored text escaped:
+    /// `2026-11-20 16:05  ship      B-02 → Northwind Clinic SO-7781  DOCK-1 jonas`.
+    /// `arrow` is `→`, or `->` where the font lacks it; `station` adds the station that
+    /// recorded it before the operator.
+    pub fn line(&self, arrow: &str, station: bool) -> String {
+        let who: Vec<String> = [
+            station.then_some(self.station.as_str()),
+            self.operator.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(shown)
+        .collect();
+        format!(
+            "{}  {:<9} {} {arrow} {}{}  {}",
+            self.at.get(..16).unwrap_or(&self.at).replace('T', " "),
+            self.kind.as_str(),
+            shown(self.from.as_deref().unwrap_or("—")),
+            shown(self.to.as_deref().unwrap_or("—")),
+            self.document
+                .as_deref()
+                .map(|d| format!(" {}", shown(d)))
+                .unwrap_or_default(),
+            who.join(" "),
+        )
+    }
+}
+
 impl SerialTrace {
-    /// Where the unit is now, in words: "in stock at A-01-3", "shipped to Northwind Clinic on
-    /// 2026-11-20 with SO-7781", or "not in stock" when the books have forgotten it.
+    /// Where the unit is now, in words, every stored text escaped: "in stock at A-01-3",
+    /// "shipped to Northwind Clinic on 2026-11-20 with SO-7781", or "not in stock" when the
+    /// books have forgotten it.
     pub fn whereabouts(&self) -> String {
         match (&self.status, &self.location, self.history.last()) {
-            (Some(SerialStatus::InStock), Some(loc), _) => format!("in stock at {loc}"),
+            (Some(SerialStatus::InStock), Some(loc), _) => format!("in stock at {}", shown(loc)),
             (Some(SerialStatus::Shipped), _, Some(last)) => format!(
                 "shipped to {} on {}{}",
-                last.partner.as_deref().unwrap_or("an unknown customer"),
+                shown(last.partner.as_deref().unwrap_or("an unknown customer")),
                 last.at.get(..10).unwrap_or(&last.at),
                 last.document
                     .as_deref()
-                    .map(|d| format!(" with {d}"))
+                    .map(|d| format!(" with {}", shown(d)))
                     .unwrap_or_default()
             ),
             _ => "not in stock (its receipt was undone or it was written off)".to_owned(),

@@ -8,10 +8,10 @@
 //! never speaks alone: every outcome also has a symbol and a word, and on the Linux console
 //! (16 colours, a small font) the symbols are plain ASCII.
 
-use super::view::{DocumentView, View};
+use super::view::{DocumentView, LockView, View};
 use crate::core::LookupView;
 use crate::domain::Outcome;
-use crate::session::Mode;
+use crate::session::{Mode, shown};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -34,10 +34,10 @@ impl Glyphs {
     pub fn for_term(term: &str) -> Glyphs {
         if term == "linux" {
             Glyphs {
-                ok: "+",
-                warn: "!",
-                error: "X",
-                info: "i",
+                ok: Outcome::Ok.ascii_symbol(),
+                warn: Outcome::Warn.ascii_symbol(),
+                error: Outcome::Error.ascii_symbol(),
+                info: Outcome::Info.ascii_symbol(),
                 arrow: "->",
             }
         } else {
@@ -84,12 +84,13 @@ pub struct Screen {
 /// Draws the whole kiosk screen.
 pub fn draw(frame: &mut Frame, view: &View, screen: &Screen) {
     let area = frame.area();
-    // The outcome box fits its message: one to three lines of it (four from 30 rows up).
-    let message_lines = view.last.as_ref().map_or(1, |l| {
-        let width = area.width.saturating_sub(4).max(1) as usize;
-        // The headline line, then the message wrapped inside the box's padding.
-        l.message.chars().count().div_ceil(width)
-    });
+    // The outcome box fits its message, wrapped at words inside the box's border and
+    // padding: one to three lines of it (four from 30 rows up).
+    let message_width = area.width.saturating_sub(4) as usize;
+    let message_lines = view
+        .last
+        .as_ref()
+        .map_or(1, |l| wrap(&l.message, message_width).len());
     let most = if area.height >= 30 { 4 } else { 3 };
     let outcome_height = 3 + message_lines.clamp(1, most) as u16;
     let [header, outcome, body, help] = Layout::vertical([
@@ -128,8 +129,8 @@ pub fn draw(frame: &mut Frame, view: &View, screen: &Screen) {
     }
     draw_recent(frame, recent, view, screen);
     draw_help(frame, help, view, screen);
-    if let Some(message) = &view.lock {
-        draw_lock(frame, area, view, message, screen);
+    if let Some(lock) = &view.lock {
+        draw_lock(frame, area, lock, screen);
     } else if view.help_open {
         draw_help_sheet(frame, area, view);
     }
@@ -195,24 +196,27 @@ fn draw_outcome(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
         .border_style(Style::new().fg(c))
         .padding(Padding::horizontal(1));
     let headline = format!(" {} {} ", screen.glyphs.of(last.outcome), last.headline);
-    let text = Text::from(vec![
-        Line::from(vec![
-            Span::styled(
-                headline,
-                Style::new()
-                    .fg(Color::Black)
-                    .bg(c)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::raw("   "),
-            Span::styled(last.scan.clone(), Style::new().add_modifier(Modifier::BOLD)),
-        ]),
-        Line::from(last.message.clone()),
-    ]);
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-        area,
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            headline,
+            Style::new()
+                .fg(Color::Black)
+                .bg(c)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("   "),
+        Span::styled(last.scan.clone(), Style::new().add_modifier(Modifier::BOLD)),
+    ])];
+    let room = area.height.saturating_sub(3) as usize;
+    lines.extend(
+        fitted(
+            wrap(&last.message, area.width.saturating_sub(4) as usize),
+            room,
+        )
+        .into_iter()
+        .map(Line::from),
     );
+    frame.render_widget(Paragraph::new(Text::from(lines)).block(block), area);
 }
 
 fn draw_waiting(frame: &mut Frame, area: Rect, view: &View) {
@@ -239,7 +243,7 @@ fn document_lines(doc: &DocumentView, width: usize, screen: &Screen) -> Vec<Line
         .min(width / 2);
     doc.lines
         .iter()
-        .map(|l| {
+        .flat_map(|l| {
             let complete = l.done >= l.ordered;
             let mark = if complete {
                 Span::styled(
@@ -264,7 +268,13 @@ fn document_lines(doc: &DocumentView, width: usize, screen: &Screen) -> Vec<Line
                 Span::raw(format!("{name:<name_width$}  {progress:>8}")),
             ];
             if let Some(hint) = &l.hint {
-                spans.push(Span::raw(format!("  {hint}")));
+                // A long hint goes on under its own column, broken at words.
+                let column = 2 + name_width + 2 + 8 + 2;
+                let mut parts = wrap(hint, width.saturating_sub(column)).into_iter();
+                spans.push(Span::raw(format!("  {}", parts.next().unwrap_or_default())));
+                let mut lines = vec![Line::from(spans)];
+                lines.extend(parts.map(|part| Line::from(format!("{:column$}{part}", ""))));
+                return lines;
             } else if doc.kind != crate::domain::DocumentKind::Sale
                 && l.tracking != crate::domain::Tracking::None
             {
@@ -273,7 +283,7 @@ fn document_lines(doc: &DocumentView, width: usize, screen: &Screen) -> Vec<Line
                     Style::new().add_modifier(Modifier::DIM),
                 ));
             }
-            Line::from(spans)
+            vec![Line::from(spans)]
         })
         .collect()
 }
@@ -281,13 +291,19 @@ fn document_lines(doc: &DocumentView, width: usize, screen: &Screen) -> Vec<Line
 fn draw_document(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
     let Some(doc) = &view.document else {
         let hint = match view.mode {
-            Mode::Receive => " No purchase order open: receipts are blind.",
-            Mode::Pick => " Scan a sales order (SO-…) to see its pick list.",
-            Mode::Return => " No reference: scan SO-… or RMA-… if there is one.",
+            Mode::Receive => "No purchase order open: receipts are blind.",
+            Mode::Pick => "Scan a sales order (SO-…) to see its pick list.",
+            Mode::Return => "No reference: scan SO-… or RMA-… if there is one.",
             _ => "",
         };
         frame.render_widget(
-            Paragraph::new(hint).block(Block::bordered().title(" Document ")),
+            Paragraph::new(hint)
+                .block(
+                    Block::bordered()
+                        .title(" Document ")
+                        .padding(Padding::horizontal(1)),
+                )
+                .wrap(Wrap { trim: false }),
             area,
         );
         return;
@@ -321,46 +337,41 @@ fn draw_tote(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
             .collect()
     };
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(title)),
+        Paragraph::new(lines)
+            .block(Block::bordered().title(title))
+            .wrap(Wrap { trim: false }),
         area,
     );
-}
-
-fn short_time(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
 }
 
 fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Screen) {
     let arrow = screen.glyphs.arrow;
     let (title, lines): (String, Vec<Line>) = match lookup {
         LookupView::Serial(t) => {
-            let now = t.whereabouts();
             let mut lines = vec![
-                Line::from(format!(" now      {now}")),
-                Line::from(format!(" lot      {}", t.lot.as_deref().unwrap_or("—"))),
+                Line::from(format!(" now      {}", t.whereabouts())),
+                Line::from(format!(
+                    " lot      {}",
+                    shown(t.lot.as_deref().unwrap_or("—"))
+                )),
             ];
             for (i, e) in t.history.iter().enumerate() {
-                lines.push(Line::from(format!(
-                    " {}{}  {:<9} {} {arrow} {}{}  {}",
-                    if i == 0 { "history  " } else { "         " },
-                    short_time(&e.at),
-                    e.kind.as_str(),
-                    e.from.as_deref().unwrap_or("—"),
-                    e.to.as_deref().unwrap_or("—"),
-                    e.document
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default(),
-                    e.operator.as_deref().unwrap_or(""),
-                )));
+                let title = if i == 0 { "history  " } else { "         " };
+                lines.push(Line::from(format!(" {title}{}", e.line(arrow, false))));
             }
-            (format!(" {}  {} ", t.serial, t.product.name), lines)
+            (
+                format!(" {}  {} ", shown(&t.serial), shown(&t.product.name)),
+                lines,
+            )
         }
         LookupView::Lot(t) => {
             let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
             let shipped: i64 = t.shipped.iter().map(|o| o.qty).sum();
             let mut lines = vec![
-                Line::from(format!(" expiry    {}", t.expiry.as_deref().unwrap_or("—"))),
+                Line::from(format!(
+                    " expiry    {}",
+                    shown(t.expiry.as_deref().unwrap_or("—"))
+                )),
                 Line::from(vec![
                     Span::raw(" status    "),
                     if t.status == crate::domain::LotStatus::Quarantined {
@@ -378,7 +389,8 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
             for o in &t.on_hand {
                 lines.push(Line::from(format!(
                     "           {:>6}  at {}",
-                    o.qty, o.location
+                    o.qty,
+                    shown(&o.location)
                 )));
             }
             lines.push(Line::from(format!(" shipped   {shipped}")));
@@ -386,19 +398,22 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                 lines.push(Line::from(format!(
                     "           {:>6}  {} {}",
                     s.qty,
-                    s.document.as_deref().unwrap_or("(no order)"),
-                    s.partner.as_deref().unwrap_or("")
+                    shown(s.document.as_deref().unwrap_or("(no order)")),
+                    shown(s.partner.as_deref().unwrap_or(""))
                 )));
             }
             for r in &t.returned {
                 lines.push(Line::from(format!(
                     " returned  {:>6}  {} {}",
                     r.qty,
-                    r.document.as_deref().unwrap_or("(no order)"),
-                    r.partner.as_deref().unwrap_or("")
+                    shown(r.document.as_deref().unwrap_or("(no order)")),
+                    shown(r.partner.as_deref().unwrap_or(""))
                 )));
             }
-            (format!(" Lot {}  {} ", t.lot, t.product.name), lines)
+            (
+                format!(" Lot {}  {} ", shown(&t.lot), shown(&t.product.name)),
+                lines,
+            )
         }
         LookupView::Stock { title, rows } => {
             let lines = if rows.is_empty() {
@@ -408,26 +423,26 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                     .map(|r| {
                         Line::from(format!(
                             " {:<12} {:<12} {:<10} {:>6}",
-                            r.sku,
-                            r.lot.as_deref().unwrap_or("—"),
-                            r.location,
+                            shown(&r.sku),
+                            shown(r.lot.as_deref().unwrap_or("—")),
+                            shown(&r.location),
                             r.qty
                         ))
                     })
                     .collect()
             };
-            (format!(" Stock: {title} "), lines)
+            (format!(" Stock: {} ", shown(title)), lines)
         }
         LookupView::Document(d) => {
             let doc = DocumentView {
-                reference: d.reference.clone(),
+                reference: shown(&d.reference),
                 kind: d.kind,
-                partner: d.partner.clone(),
+                partner: shown(&d.partner),
                 lines: d
                     .lines
                     .iter()
                     .map(|l| super::view::DocumentLineView {
-                        name: l.name.clone(),
+                        name: shown(&l.name),
                         tracking: l.tracking,
                         done: l.done,
                         ordered: l.ordered,
@@ -436,7 +451,7 @@ fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Scre
                     .collect(),
             };
             (
-                format!(" {} {} ({}) ", d.reference, d.partner, d.status),
+                format!(" {} {} ({}) ", doc.reference, doc.partner, d.status),
                 document_lines(&doc, area.width.saturating_sub(2) as usize, screen),
             )
         }
@@ -455,7 +470,9 @@ fn draw_recent(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
         .iter()
         .take(rows)
         .map(|r| {
-            let scan: String = r.scan.chars().take(scan_width).collect();
+            let scan = shortened(&r.scan, scan_width);
+            // One line a scan: the time, the symbol, the scan, two spaces, the message.
+            let room = (area.width as usize).saturating_sub(2 + 10 + 2 + scan_width + 2);
             Line::from(vec![
                 Span::raw(format!(" {} ", r.at)),
                 Span::styled(
@@ -464,7 +481,10 @@ fn draw_recent(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
                         .fg(colour(r.outcome))
                         .add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(format!("{scan:<scan_width$}  {}", r.message)),
+                Span::raw(format!(
+                    "{scan:<scan_width$}  {}",
+                    shortened(&r.message, room)
+                )),
             ])
         })
         .collect();
@@ -519,60 +539,65 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn draw_lock(frame: &mut Frame, area: Rect, view: &View, message: &str, screen: &Screen) {
+fn draw_lock(frame: &mut Frame, area: Rect, lock: &LockView, screen: &Screen) {
+    let width = area.width.saturating_sub(4) as usize;
+    let badge = |word: &str| {
+        Span::styled(
+            format!(" {} {word} ", screen.glyphs.error),
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        )
+    };
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut lines = vec![Line::from(vec![
+        badge("ERROR"),
+        Span::raw("   "),
+        Span::styled(lock.scan.clone(), bold),
+    ])];
+    lines.extend(wrap(&lock.message, width).into_iter().map(Line::from));
+    if !lock.message.contains("Nothing was recorded") {
+        lines.push(Line::from("Nothing was recorded."));
+    }
+    if let Some(refused) = &lock.refused {
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            badge("NOT TAKEN"),
+            Span::raw("   "),
+            Span::styled(refused.scan.clone(), bold),
+        ]));
+        lines.extend(
+            wrap(
+                "Not taken: the error above waits. Acknowledge it, then scan this again.",
+                width,
+            )
+            .into_iter()
+            .map(Line::from),
+        );
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        format!("Scan CMD-ACK (or press {}) to go on.", screen.ack_key),
+        bold,
+    )));
     let modal = Rect {
         y: area.y + 1,
-        height: 8.min(area.height.saturating_sub(1)),
+        height: (lines.len() as u16 + 2).min(area.height.saturating_sub(1)),
         ..area
     };
     frame.render_widget(Clear, modal);
-    let red = Style::new().fg(Color::Red);
-    let scan = view
-        .last
-        .as_ref()
-        .map(|l| l.scan.clone())
-        .unwrap_or_default();
-    let text = Text::from(vec![
-        Line::from(vec![
-            Span::styled(
-                format!(" {} ERROR ", screen.glyphs.error),
-                Style::new()
-                    .fg(Color::Black)
-                    .bg(Color::Red)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::raw("   "),
-            Span::styled(scan, Style::new().add_modifier(Modifier::BOLD)),
-        ]),
-        Line::from(message.to_owned()),
-        Line::from(if message.contains("Nothing was recorded") {
-            ""
-        } else {
-            "Nothing was recorded."
-        }),
-        Line::from(""),
-        Line::from(Span::styled(
-            format!("Scan CMD-ACK (or press {}) to go on.", screen.ack_key),
-            Style::new().add_modifier(Modifier::BOLD),
-        )),
-    ]);
     frame.render_widget(
-        Paragraph::new(text)
-            .block(
-                Block::bordered()
-                    .border_style(red.add_modifier(Modifier::BOLD))
-                    .padding(Padding::horizontal(1)),
-            )
-            .wrap(Wrap { trim: false }),
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD))
+                .padding(Padding::horizontal(1)),
+        ),
         modal,
     );
 }
 
 fn draw_help_sheet(frame: &mut Frame, area: Rect, view: &View) {
-    let mut lines = vec![Line::from(Span::styled(
-        " Keys and command barcodes",
-        Style::new().add_modifier(Modifier::BOLD),
-    ))];
     let commands = [
         ("CMD-RECEIVE … CMD-LOOKUP", "switch mode (F1–F5)"),
         ("CMD-QTY-12", "the next line counts 12"),
@@ -581,26 +606,151 @@ fn draw_help_sheet(frame: &mut Frame, area: Rect, view: &View) {
         ("CMD-UNDO", "undo the last recorded scan (F8)"),
         ("CMD-ACK", "acknowledge an error (Enter)"),
     ];
+    let demo = view
+        .cheat_sheet
+        .iter()
+        .map(|(c, w)| (c.as_str(), w.as_str()));
+    let code_width = commands
+        .iter()
+        .copied()
+        .chain(demo.clone())
+        .map(|(code, _)| code.chars().count())
+        .max()
+        .unwrap_or(0);
+    let modal_width = area.width.saturating_sub(4).min(78);
+    // Inside the border: two spaces, the code, two spaces, what it does (wrapped at words).
+    let what_width = (modal_width as usize).saturating_sub(2 + 2 + code_width + 2);
+    let rows = |code: &str, what: &str| -> Vec<Line<'static>> {
+        wrap(what, what_width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let code = if i == 0 { code } else { "" };
+                Line::from(format!("  {code:<code_width$}  {part}"))
+            })
+            .collect()
+    };
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut lines = vec![Line::from(Span::styled(" Keys and command barcodes", bold))];
     for (code, what) in commands {
-        lines.push(Line::from(format!("  {code:<26} {what}")));
+        lines.extend(rows(code, what));
     }
     if !view.cheat_sheet.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
             " Demo barcodes to type (then Enter)",
-            Style::new().add_modifier(Modifier::BOLD),
+            bold,
         )));
-        for (code, what) in &view.cheat_sheet {
-            lines.push(Line::from(format!("  {code:<26} {what}")));
+        for (code, what) in demo {
+            lines.extend(rows(code, what));
         }
     }
     lines.push(Line::from(""));
     lines.push(Line::from(" F10 closes this sheet."));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let modal = centered(area, area.width.saturating_sub(4).min(78), height);
+    let modal = centered(area, modal_width, height);
     frame.render_widget(Clear, modal);
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().border_style(Style::new().fg(Color::Cyan))),
         modal,
     );
+}
+
+/// `text` broken into lines of at most `width` characters at spaces; a word longer than a
+/// line is broken where the line ends.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        // A word longer than a whole line: whole lines of it first.
+        while word.len() > width {
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        if used > 0 && used + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        used += word.len();
+        line.extend(word);
+    }
+    if used > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// At most `rows` of `lines`; when some are left out, the last one shown ends in "…".
+fn fitted(mut lines: Vec<String>, rows: usize) -> Vec<String> {
+    if lines.len() > rows && rows > 0 {
+        let last = lines[rows - 1].clone();
+        lines.truncate(rows - 1);
+        lines.push(format!("{last}…"));
+    }
+    lines
+}
+
+/// `text` in at most `width` characters: cut at the last space that fits, with "…".
+fn shortened(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let keep: String = text.chars().take(width.saturating_sub(1)).collect();
+    // The word at the cut is whole when a space follows it.
+    if text.chars().nth(width.saturating_sub(1)) == Some(' ') {
+        return format!("{}…", keep.trim_end());
+    }
+    let at_word = match keep.rfind(' ') {
+        Some(space) if space > keep.len() / 2 => keep[..space].trim_end(),
+        _ => keep.as_str(),
+    };
+    format!("{at_word}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_long_words_where_the_line_ends() {
+        assert_eq!(
+            wrap("No purchase order open: receipts are blind.", 20),
+            ["No purchase order", "open: receipts are", "blind."]
+        );
+        assert_eq!(wrap("abcdefghij kl", 4), ["abcd", "efgh", "ij", "kl"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
+
+    #[test]
+    fn shortened_ends_at_a_word_with_an_ellipsis() {
+        assert_eq!(
+            shortened("Serial SN-1 is already in stock", 20),
+            "Serial SN-1 is…"
+        );
+        assert_eq!(shortened("short", 20), "short");
+        assert_eq!(
+            shortened("in stock at A-01-3 since", 19),
+            "in stock at A-01-3…"
+        );
+        assert_eq!(shortened("abcdefghijklmnop", 8), "abcdefg…");
+    }
+
+    #[test]
+    fn fitted_marks_what_is_left_out() {
+        let lines = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        assert_eq!(fitted(lines.clone(), 2), ["a", "b…"]);
+        assert_eq!(fitted(lines, 3), ["a", "b", "c"]);
+    }
 }

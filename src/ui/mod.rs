@@ -1,5 +1,5 @@
 //! The kiosk screen: a view model built from the core, pure draw functions, the key table,
-//! and the terminal loop that ties them to the core thread and the scanners.
+//! and the terminal loop on the station runtime (`crate::station`).
 
 pub mod draw;
 pub mod keys;
@@ -13,7 +13,7 @@ pub fn cheat_sheet() -> Vec<(String, String)> {
         ("PO-1042", "receive: open a purchase order"),
         (
             "0614141000029",
-            "Laptop X1 Carbon; then serials like SN-4471-0094",
+            "Laptop X1 Carbon; serials like SN-4471-0094",
         ),
         ("0614141000012", "Aspirin ×12; then a lot like L2026-140"),
         ("CABLE-1M", "USB-C cable, untracked"),

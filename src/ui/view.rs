@@ -1,11 +1,13 @@
 //! What the kiosk screen shows, as plain data: built in the core thread from the session's
-//! state, the last scan's report and a few read-only store questions, then handed to the
-//! pure draw functions. Nothing here draws, and nothing here writes.
+//! state, the last scan's report and a few read-only questions the core answers (the open
+//! document, where a pick line's goods are), then handed to the pure draw functions. Every
+//! stored text is escaped on its way in. Nothing here draws, and nothing here writes.
 
 use crate::core::{Core, LookupView, ScanReport};
-use crate::domain::{DocumentKind, LotStatus, Outcome, Tracking};
-use crate::session::world::World;
+use crate::domain::{DocumentKind, Outcome, Tracking};
 use crate::session::{Feedback, Mode, Pending, shown};
+use crate::station::Happened;
+use crate::store::PickStock;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use std::collections::VecDeque;
 
@@ -15,8 +17,6 @@ pub const RECENT: usize = 50;
 /// One scan in the "Recent" list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentScan {
-    /// Counts up with every entry, so a log that follows the list knows what is new.
-    pub seq: u64,
     /// Local time, `HH:MM:SS`.
     pub at: String,
     pub outcome: Outcome,
@@ -32,6 +32,16 @@ pub struct LastScan {
     pub headline: String,
     pub scan: String,
     pub message: String,
+}
+
+/// The error lock: the error that waits for `CMD-ACK`, and the last scan it turned away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockView {
+    /// The scan that made the error, escaped.
+    pub scan: String,
+    pub message: String,
+    /// The last scan not taken because the error waits.
+    pub refused: Option<LastScan>,
 }
 
 /// One line of the open document, with what is done and what the station should take.
@@ -73,7 +83,7 @@ pub struct View {
     pub recent: VecDeque<RecentScan>,
     pub lookup: Option<LookupView>,
     /// The error waiting for `CMD-ACK`.
-    pub lock: Option<String>,
+    pub lock: Option<LockView>,
     /// What the keyboard has typed of the next scan.
     pub typing: String,
     /// The demo's cheat sheet (or the help) is open.
@@ -108,6 +118,36 @@ impl View {
         at.with_timezone(&Local).format("%H:%M:%S").to_string()
     }
 
+    /// Takes in what the core thread did at `now`, then reads the station anew. Gives the
+    /// outcome the kiosk rings its bell for, if any.
+    pub fn apply(
+        &mut self,
+        core: &Core,
+        now: DateTime<Utc>,
+        happened: &Happened,
+    ) -> Option<Outcome> {
+        let time = View::clock(now);
+        let outcome = match happened {
+            Happened::Started => None,
+            Happened::Scanned(report) => {
+                self.record(report, &time);
+                Some(report.feedback.outcome)
+            }
+            Happened::Notice(feedback) => {
+                self.notice(feedback, "(scanner)", &time);
+                None
+            }
+            Happened::TimedOut(notices) => {
+                for notice in notices {
+                    self.notice(notice, "(timer)", &time);
+                }
+                Some(Outcome::Warn)
+            }
+        };
+        self.refresh(core, now.date_naive());
+        outcome
+    }
+
     /// Takes in one scan's report; `time` is how the recent list shows when it was.
     pub fn record(&mut self, report: &ScanReport, time: &str) {
         for notice in &report.notices {
@@ -115,6 +155,17 @@ impl View {
         }
         let scan = shown(&report.scan);
         self.push_recent(time, &scan, &report.feedback);
+        // Under the lock every error is a scan turned away: the error before it still waits.
+        if let Some(lock) = &mut self.lock
+            && report.feedback.outcome == Outcome::Error
+        {
+            lock.refused = Some(LastScan {
+                outcome: report.feedback.outcome,
+                headline: report.feedback.headline.clone(),
+                scan: scan.clone(),
+                message: report.feedback.message.clone(),
+            });
+        }
         self.last = Some(LastScan {
             outcome: report.feedback.outcome,
             headline: report.feedback.headline.clone(),
@@ -142,9 +193,7 @@ impl View {
         if self.recent.len() == RECENT {
             self.recent.pop_back();
         }
-        let seq = self.recent.front().map_or(1, |r| r.seq + 1);
         self.recent.push_front(RecentScan {
-            seq,
             at: time.to_owned(),
             outcome: feedback.outcome,
             scan: scan.to_owned(),
@@ -160,21 +209,38 @@ impl View {
             self.lookup = None;
         }
         self.mode = state.mode;
-        self.operator = state.operator.clone();
-        self.lock = state.lock.clone();
-        self.location = match state.mode {
-            Mode::Transfer => state.tote.source.clone(),
-            _ => state.location.clone(),
+        // Every stored text is escaped on its way to the screen: a code may hold any
+        // character a scanner sent.
+        self.operator = state.operator.as_deref().map(shown);
+        self.lock = match (self.lock.take(), &state.lock) {
+            (_, None) => None,
+            (Some(lock), Some(message)) => Some(LockView {
+                message: shown(message),
+                ..lock
+            }),
+            // Locked by the scan just recorded.
+            (None, Some(message)) => Some(LockView {
+                scan: self
+                    .last
+                    .as_ref()
+                    .map(|l| l.scan.clone())
+                    .unwrap_or_default(),
+                message: shown(message),
+                refused: None,
+            }),
         };
+        self.location = match state.mode {
+            Mode::Transfer => state.tote.source.as_deref(),
+            _ => state.location.as_deref(),
+        }
+        .map(shown);
         self.document = state.document.as_ref().and_then(|doc| {
-            let facts = World::document(core.store(), &doc.reference)
-                .ok()
-                .flatten()?;
+            let facts = core.document(&doc.reference).ok().flatten()?;
             let lines = facts
                 .lines
                 .iter()
                 .map(|l| DocumentLineView {
-                    name: l.name.clone(),
+                    name: shown(&l.name),
                     tracking: l.tracking,
                     done: l.done,
                     ordered: l.ordered,
@@ -186,9 +252,9 @@ impl View {
                 })
                 .collect();
             Some(DocumentView {
-                reference: facts.reference,
+                reference: shown(&facts.reference),
                 kind: facts.kind,
-                partner: facts.partner,
+                partner: shown(&facts.partner),
                 lines,
             })
         });
@@ -196,15 +262,18 @@ impl View {
             .tote
             .lines
             .iter()
-            .map(|l| match (&l.serial, &l.lot) {
-                (Some(s), _) => format!("{} {}", l.product.name, shown(s)),
-                (None, Some(lot)) => format!("{} × {}, lot {}", l.qty, l.product.name, shown(lot)),
-                (None, None) => format!("{} × {}", l.qty, l.product.name),
+            .map(|l| {
+                let name = shown(&l.product.name);
+                match (&l.serial, &l.lot) {
+                    (Some(s), _) => format!("{name} {}", shown(s)),
+                    (None, Some(lot)) => format!("{} × {name}, lot {}", l.qty, shown(lot)),
+                    (None, None) => format!("{} × {name}", l.qty),
+                }
             })
             .collect();
         let mut waiting = match &state.pending {
             Pending::Lot { product, qty, .. } => vec![
-                format!("the lot of {} ({qty})", product.name),
+                format!("the lot of {} ({qty})", shown(&product.name)),
                 "scan the lot label".to_owned(),
             ],
             Pending::Serials {
@@ -213,7 +282,7 @@ impl View {
                 done,
                 ..
             } => vec![
-                format!("serials of {}  {done}/{expected}", product.name),
+                format!("serials of {}  {done}/{expected}", shown(&product.name)),
                 "scan the next serial".to_owned(),
                 "CMD-DONE when the run is done".to_owned(),
             ],
@@ -222,7 +291,7 @@ impl View {
                     "products, a purchase order".to_owned(),
                     "or the put-away location".to_owned(),
                 ],
-                Mode::Transfer => match &state.tote.source {
+                Mode::Transfer => match state.tote.source.as_deref().map(shown) {
                     None => vec!["the source location (LOC-…)".to_owned()],
                     Some(source) if state.tote.lines.is_empty() => {
                         vec![format!("items to take from {source}")]
@@ -254,7 +323,8 @@ impl View {
     }
 }
 
-/// Which lot to take and where, earliest expiry first, for one pick line.
+/// Where the picker finds one pick line's goods: at the pick location if it has them (the
+/// first expiry first), else where they are.
 fn pick_hint(
     core: &Core,
     sku: &str,
@@ -262,26 +332,127 @@ fn pick_hint(
     location: Option<&str>,
     today: NaiveDate,
 ) -> Option<String> {
-    let location = location?;
+    let stock = core.pickable(sku, location, today).ok()?;
+    Some(hint_text(&stock, tracking, location))
+}
+
+/// The words of a pick line's hint, from the stock that may be picked (the pick location's
+/// first, see [`Core::pickable`]).
+fn hint_text(stock: &[PickStock], tracking: Tracking, here: Option<&str>) -> String {
+    let Some(first) = stock.first() else {
+        return "none in stock".to_owned();
+    };
+    let at_here = here.is_some_and(|h| h == first.location);
+    let none_here = match (at_here, here) {
+        (false, Some(h)) => format!("none at {}: ", shown(h)),
+        _ => String::new(),
+    };
+    let lot = |s: &PickStock| {
+        let code = shown(s.lot.as_deref().unwrap_or("—"));
+        match s.expiry {
+            Some(e) => format!("lot {code} (exp {e})"),
+            None => format!("lot {code}"),
+        }
+    };
     match tracking {
-        Tracking::Lot => {
-            let lots = core.store().lots_at(sku, location).ok()?;
-            let best = lots
+        Tracking::Lot if at_here => format!("take {} at {}", lot(first), shown(&first.location)),
+        Tracking::Lot => format!("{none_here}{} at {}", lot(first), shown(&first.location)),
+        Tracking::None if at_here => format!("at {}", shown(&first.location)),
+        Tracking::None => format!("{none_here}{} at {}", first.qty, shown(&first.location)),
+        Tracking::Serial => {
+            if at_here {
+                let here: Vec<String> = stock
+                    .iter()
+                    .filter(|s| s.location == first.location)
+                    .filter_map(|s| s.serial.as_deref().map(shown))
+                    .collect();
+                let more = if here.len() > SERIALS_NAMED {
+                    " …"
+                } else {
+                    ""
+                };
+                return format!(
+                    "take a serial at {}: {}{more}",
+                    shown(&first.location),
+                    here[..SERIALS_NAMED.min(here.len())].join(", ")
+                );
+            }
+            let named = SERIALS_NAMED.min(stock.len());
+            let more = if stock.len() > named { " …" } else { "" };
+            // Where each is: the serials of one location together.
+            let mut places: Vec<(String, Vec<String>)> = Vec::new();
+            for s in &stock[..named] {
+                let serial = shown(s.serial.as_deref().unwrap_or("—"));
+                match places.last_mut() {
+                    Some((location, serials)) if *location == s.location => serials.push(serial),
+                    _ => places.push((s.location.clone(), vec![serial])),
+                }
+            }
+            let places: Vec<String> = places
                 .iter()
-                .find(|l| l.status == LotStatus::Active && l.expiry.is_none_or(|e| e >= today))?;
-            Some(match best.expiry {
-                Some(e) => format!("take lot {} (exp {e}) at {location}", best.code),
-                None => format!("take lot {} at {location}", best.code),
-            })
+                .map(|(location, serials)| format!("{} at {}", serials.join(", "), shown(location)))
+                .collect();
+            format!("{none_here}{}{more}", places.join("; "))
         }
-        Tracking::None => {
-            let have = World::stock(core.store(), sku, location, None).ok()?;
-            Some(if have > 0 {
-                format!("at {location}")
-            } else {
-                format!("none at {location}")
-            })
+    }
+}
+
+/// How many serials a pick line's hint names.
+const SERIALS_NAMED: usize = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(location: &str, lot: Option<&str>, serial: Option<&str>, qty: i64) -> PickStock {
+        PickStock {
+            location: location.to_owned(),
+            lot: lot.map(str::to_owned),
+            expiry: lot.and_then(|_| NaiveDate::from_ymd_opt(2027, 1, 31)),
+            serial: serial.map(str::to_owned),
+            qty,
         }
-        Tracking::Serial => Some("scan each serial".to_owned()),
+    }
+
+    #[test]
+    fn a_hint_names_the_lot_and_where_it_is() {
+        let lots = [at("B-02", Some("L1"), None, 12)];
+        assert_eq!(
+            hint_text(&lots, Tracking::Lot, Some("B-02")),
+            "take lot L1 (exp 2027-01-31) at B-02"
+        );
+        assert_eq!(
+            hint_text(&lots, Tracking::Lot, Some("PACK")),
+            "none at PACK: lot L1 (exp 2027-01-31) at B-02"
+        );
+        assert_eq!(hint_text(&[], Tracking::Lot, Some("PACK")), "none in stock");
+        let cables = [at("B-02", None, None, 20)];
+        assert_eq!(hint_text(&cables, Tracking::None, Some("B-02")), "at B-02");
+        assert_eq!(
+            hint_text(&cables, Tracking::None, Some("PACK")),
+            "none at PACK: 20 at B-02"
+        );
+    }
+
+    #[test]
+    fn a_serial_hint_says_which_serials_are_where() {
+        let serials = [
+            at("A-01-3", None, Some("SN-1"), 1),
+            at("A-01-3", None, Some("SN-2"), 1),
+            at("B-02", None, Some("SN-3"), 1),
+            at("B-02", None, Some("SN-4"), 1),
+        ];
+        assert_eq!(
+            hint_text(&serials, Tracking::Serial, Some("A-01-3")),
+            "take a serial at A-01-3: SN-1, SN-2"
+        );
+        assert_eq!(
+            hint_text(&serials, Tracking::Serial, Some("PACK")),
+            "none at PACK: SN-1, SN-2 at A-01-3; SN-3 at B-02 …"
+        );
+        assert_eq!(
+            hint_text(&serials[2..], Tracking::Serial, None),
+            "SN-3, SN-4 at B-02"
+        );
     }
 }
