@@ -296,6 +296,13 @@ impl Session {
                 out.warnings.push(lot_dropped(product));
                 next.pending = Pending::None;
             }
+            // A serial run waits for serials of its product; a known serial of another
+            // product only, where a serial alone is taken, ends the run and is that serial.
+            Pending::Serials { product, .. }
+                if next.mode.takes_serial_alone() && units.iter().all(|u| u.sku != product.sku) =>
+            {
+                self.end_pending(next, out);
+            }
             Pending::Lot { .. } | Pending::Serials { .. } => {
                 return self.text(next, now, serial, world, out);
             }
@@ -390,7 +397,7 @@ mod tests {
 
     use super::super::memory::Desk;
     use super::super::{Feedback, LookupRequest, Pending};
-    use crate::domain::{LotSpec, MovementKind, Outcome};
+    use crate::domain::{LotSpec, MovementKind, Outcome, Tracking};
     use chrono::NaiveDate;
 
     const ASPIRIN: &str = "0614141000012";
@@ -569,11 +576,47 @@ mod tests {
             "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0091 from A-01-3",
         );
         // At the receiving dock a serial alone is no line: while a lot waits, it is the lot.
+        // (Tested last: the runs above leave the desk in transfer.)
         let r = desk.run(&format!("CMD-CANCEL\nCMD-RECEIVE\n{ASPIRIN}\nSN-4471-0093"));
         expect(
             &r[3],
             Outcome::Ok,
             "1 × Aspirin 500 mg ×12, lot SN-4471-0093",
         );
+    }
+
+    #[test]
+    fn a_known_serial_of_another_product_ends_a_serial_run_where_a_serial_alone_is_taken() {
+        let mut desk = Desk::demo();
+        desk.world
+            .add_product("HS-200", "Handheld scanner HS-200", Tracking::Serial, None)
+            .add_barcode("0614141000050", "HS-200", 1);
+        desk.world
+            .add_serial("HS-200", "SN-9999-0001", Some("A-01-3"), None);
+        // Lookup: the laptop's run is open; the scanner's serial is the scanner's history.
+        desk.run(&format!("CMD-LOOKUP\n{LAPTOP}"));
+        let p = desk.scan("SN-9999-0001");
+        assert_eq!(
+            p.lookup,
+            Some(LookupRequest::Serial {
+                sku: "HS-200".into(),
+                serial: "SN-9999-0001".into()
+            })
+        );
+        assert_eq!(desk.session.state().pending, Pending::None);
+        // A serial of the run's own product stays in the run.
+        desk.run(LAPTOP);
+        let p = desk.scan("SN-4471-0091");
+        assert_eq!(
+            p.lookup,
+            Some(LookupRequest::Serial {
+                sku: "LAP-X1".into(),
+                serial: "SN-4471-0091".into()
+            })
+        );
+        // At the receiving dock the run takes any text as a new serial of its product.
+        let r = desk.run(&format!("CMD-RECEIVE\n{LAPTOP}\nSN-9999-0001"));
+        expect(&r[2], Outcome::Ok, "Laptop X1 Carbon");
+        assert_eq!(r.len(), 3);
     }
 }
