@@ -17,4 +17,5 @@ pub mod notify;
 pub mod session;
 pub mod station;
 pub mod store;
+pub mod sync;
 pub mod ui;
