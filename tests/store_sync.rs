@@ -469,6 +469,30 @@ fn a_pull_is_applied_whole_or_not_at_all() {
     assert!(err.contains("NO-SUCH-SKU"), "{err}");
     assert_eq!(b.sync().pull_cursor().unwrap(), 0);
     assert_eq!(count(&b.path, "movements"), 0);
+
+    // An undo of a movement this station never received says so, rather than "scan again".
+    let mut undo = items
+        .iter()
+        .find_map(|i| match &i.item {
+            Feed::Group(g) if !g.movements.is_empty() => Some(g.clone()),
+            _ => None,
+        })
+        .unwrap();
+    undo.id = uuid::Uuid::now_v7();
+    undo.movements[0].id = uuid::Uuid::now_v7();
+    undo.movements[0].kind = MovementKind::Reversal;
+    undo.movements[0].reverses = Some(uuid::Uuid::now_v7());
+    (undo.movements[0].from, undo.movements[0].to) = (undo.movements[0].to.clone(), None);
+    let err = b
+        .sync()
+        .apply_feed(&[FeedItem {
+            gseq: 1,
+            item: Feed::Group(undo),
+        }])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("names the undo of movement"), "{err}");
+    assert_eq!(count(&b.path, "scans"), 0);
 }
 
 #[test]

@@ -14,7 +14,7 @@
 use super::catalog::{location_id, partner_id};
 use super::journal::{format_time, lot_for, word_col};
 use super::{Result, Store, StoreError};
-use crate::domain::{LocationId, LotSpec, ProductId};
+use crate::domain::{LocationId, LotSpec, ProductId, UnknownWord};
 use crate::sync::wire::{
     ConflictKind, ConflictStatus, Feed, FeedItem, PushedGroup, WireConflict, WireDocument,
     WireLocation, WireLot, WireMovement, WireProduct,
@@ -101,11 +101,44 @@ fn kind_text(kind: ConflictKind) -> &'static str {
     }
 }
 
+const KINDS: [ConflictKind; 3] = [
+    ConflictKind::SerialDuplicate,
+    ConflictKind::ShippedQuarantined,
+    ConflictKind::NegativeStock,
+];
+
 fn status_text(status: ConflictStatus) -> &'static str {
     match status {
         ConflictStatus::Open => "open",
         ConflictStatus::Resolved => "resolved",
     }
+}
+
+const STATUSES: [ConflictStatus; 2] = [ConflictStatus::Open, ConflictStatus::Resolved];
+
+/// A conflict's kind or status read back from the text form `text_of` gave it.
+fn word_of<T: Copy>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+    what: &'static str,
+    all: &[T],
+    text_of: fn(T) -> &'static str,
+    expected: &'static [&'static str],
+) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    all.iter()
+        .copied()
+        .find(|v| text_of(*v) == text)
+        .ok_or_else(|| {
+            conversion(
+                i,
+                UnknownWord {
+                    what,
+                    found: text,
+                    expected,
+                },
+            )
+        })
 }
 
 /// A key the centre's feed names that this station does not have: the centre sends the
@@ -339,28 +372,31 @@ impl Store {
              FROM conflicts ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
-            let kind: String = r.get(1)?;
-            let kind = match kind.as_str() {
-                "serial_duplicate" => ConflictKind::SerialDuplicate,
-                "shipped_quarantined" => ConflictKind::ShippedQuarantined,
-                _ => ConflictKind::NegativeStock,
-            };
             let stations: String = r.get(6)?;
-            let status: String = r.get(8)?;
             Ok(WireConflict {
                 id: r.get(0)?,
-                kind,
+                kind: word_of(
+                    r,
+                    1,
+                    "conflict kind",
+                    &KINDS,
+                    kind_text,
+                    &["serial_duplicate", "shipped_quarantined", "negative_stock"],
+                )?,
                 product: r.get(2)?,
                 lot: r.get(3)?,
                 serial: r.get(4)?,
                 location: r.get(5)?,
                 stations: serde_json::from_str(&stations).map_err(|e| conversion(6, e))?,
                 detected_at: time_col(r, 7)?,
-                status: if status == "open" {
-                    ConflictStatus::Open
-                } else {
-                    ConflictStatus::Resolved
-                },
+                status: word_of(
+                    r,
+                    8,
+                    "conflict status",
+                    &STATUSES,
+                    status_text,
+                    &["open", "resolved"],
+                )?,
                 resolution: r.get(9)?,
             })
         })?;
@@ -552,6 +588,14 @@ fn apply_group(tx: &Transaction<'_>, gseq: i64, g: &PushedGroup) -> Result<bool>
             Some(name) => Some(partner_id(tx, name)?),
             None => None,
         };
+        if let Some(reversed) = m.reverses {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?1)")?
+                .query_row([reversed], |r| r.get(0))?;
+            if !known {
+                return Err(unknown(gseq, "the undo of movement", &reversed.to_string()));
+            }
+        }
         tx.prepare_cached(
             "INSERT INTO movements (id, group_id, at, station, operator, kind, document_id,
                 product_id, lot_id, serial, qty, from_location_id, to_location_id, partner_id,
