@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         case!(the_catalog_flows_through_pull),
         case!(a_push_wakes_listening_stations),
         case!(a_remote_host_without_tls_is_refused),
+        case!(tls_is_verified_against_the_root_certificate),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -882,4 +883,51 @@ async fn a_remote_host_without_tls_is_refused(_db: Db) -> CaseResult {
         Err(e) => Err(format!("expected a plaintext refusal, got: {e}")),
         Ok(_) => Err("connected without TLS".into()),
     }
+}
+
+/// Debian's clusters serve the `ssl-cert` package's self-signed certificate for `localhost`:
+/// it is its own root.
+const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+
+async fn encrypted(central: &Central) -> Result<bool, String> {
+    central.ssl_in_use().await.map_err(|e| e.to_string())
+}
+
+async fn tls_is_verified_against_the_root_certificate(db: Db) -> CaseResult {
+    let base = |host: &str, tls: &str| {
+        format!(
+            "postgresql://{}:{}@{host}:{}/{}?{tls}",
+            env("PGUSER"),
+            env("PGPASSWORD"),
+            env("PGPORT"),
+            db.name
+        )
+    };
+    let full = format!("sslmode=verify-full&sslrootcert={SNAKEOIL}");
+    let central = Central::connect(&base("localhost", &full), None)
+        .await
+        .map_err(|e| format!("verify-full for localhost: {e}"))?;
+    ensure!(
+        encrypted(&central).await?,
+        "verify-full connected without TLS"
+    );
+    // The certificate names localhost, not 127.0.0.1: verify-full refuses, verify-ca takes it.
+    match Central::connect(&base("127.0.0.1", &full), None).await {
+        Err(e) if e.is_unreachable() => {}
+        Err(e) => return Err(format!("verify-full for 127.0.0.1: {e}")),
+        Ok(_) => return Err("verify-full accepted a certificate for another name".into()),
+    }
+    let ca = format!("sslmode=verify-ca&sslrootcert={SNAKEOIL}");
+    let central = Central::connect(&base("127.0.0.1", &ca), None)
+        .await
+        .map_err(|e| format!("verify-ca: {e}"))?;
+    ensure!(
+        encrypted(&central).await?,
+        "verify-ca connected without TLS"
+    );
+    let central = Central::connect(&base("127.0.0.1", "sslmode=require"), None)
+        .await
+        .map_err(|e| format!("require: {e}"))?;
+    ensure!(encrypted(&central).await?, "require connected without TLS");
+    Ok(())
 }

@@ -178,6 +178,18 @@ impl Central {
         self.target.host()
     }
 
+    /// Whether this connection is encrypted, as the server sees it.
+    pub async fn ssl_in_use(&self) -> Result<bool> {
+        self.client
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| self.error(e))
+    }
+
     /// Starts listening for other stations' pushes; they arrive on [`Central::wakeups`].
     pub async fn listen(&self) -> Result<()> {
         self.client
