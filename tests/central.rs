@@ -36,10 +36,19 @@ fn main() -> ExitCode {
     if std::env::var_os("PGHOST").is_none() {
         return under_pg_virtualenv();
     }
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    // Like libtest: plain arguments are name filters; the values of its options are not.
+    let mut filters = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if matches!(
+            arg.as_str(),
+            "--test-threads" | "--skip" | "--format" | "--color" | "-Z"
+        ) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
     let cases = [
         case!(migrate_on_empty_and_twice),
         case!(a_newer_schema_is_refused),
@@ -56,6 +65,7 @@ fn main() -> ExitCode {
         case!(a_push_wakes_listening_stations),
         case!(a_remote_host_without_tls_is_refused),
         case!(tls_is_verified_against_the_root_certificate),
+        case!(the_cli_administers_the_centre),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -929,5 +939,144 @@ async fn tls_is_verified_against_the_root_certificate(db: Db) -> CaseResult {
         .await
         .map_err(|e| format!("require: {e}"))?;
     ensure!(encrypted(&central).await?, "require connected without TLS");
+    Ok(())
+}
+
+/// `scantrail central …` with a config of its own, from a scratch directory.
+fn cli(dir: &std::path::Path, args: &[&str], url_env: Option<&str>) -> (i32, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scantrail"));
+    command
+        .current_dir(dir)
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("SCANTRAIL_CENTRAL_URL");
+    if let Some(url) = url_env {
+        command.env("SCANTRAIL_CENTRAL_URL", url);
+    }
+    match command.output() {
+        Ok(out) => (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+        Err(e) => (-1, String::new(), e.to_string()),
+    }
+}
+
+async fn the_cli_administers_the_centre(db: Db) -> CaseResult {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path();
+    std::fs::write(path.join("config.toml"), "[station]\nname = \"office\"\n")
+        .map_err(|e| e.to_string())?;
+    let url = db.url();
+    let (code, out, err) = cli(path, &["central", "--url", &url, "migrate"], None);
+    ensure!(
+        code == 0 && out.contains("version 1"),
+        "migrate: {code} {out} {err}"
+    );
+    let (code, out, err) = cli(path, &["central", "migrate"], Some(&url));
+    ensure!(
+        code == 0 && out.contains("up to date"),
+        "migrate again: {code} {out} {err}"
+    );
+    let (code, out, err) = cli(path, &["central", "station", "add", "dock1"], Some(&url));
+    let station_url = out.trim();
+    ensure!(
+        code == 0
+            && station_url.starts_with("postgresql://")
+            && station_url.contains(".dock1:")
+            && err.contains("[sync] url"),
+        "station add: {code} {out} {err}"
+    );
+    let dock = Central::connect(station_url, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        path.join("products.csv"),
+        "sku,name,tracking,barcodes\nSKU-1,Widget,lot,W-1\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let (code, out, err) = cli(
+        path,
+        &["central", "import", "products", "products.csv"],
+        Some(&url),
+    );
+    ensure!(
+        code == 0 && out.contains("1 products added"),
+        "import: {code} {out} {err}"
+    );
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", Some("L-9"), None, 4, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let (code, out, err) = cli(
+        path,
+        &[
+            "central",
+            "lot",
+            "quarantine",
+            "L-9",
+            "--product",
+            "SKU-1",
+            "--reason",
+            "recall 12",
+        ],
+        Some(&url),
+    );
+    ensure!(
+        code == 0 && out.contains("quarantined"),
+        "quarantine: {code} {out} {err}"
+    );
+    let pulled = dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let lot = pulled.iter().find_map(|i| match &i.item {
+        Feed::Lot(l) => Some(l.clone()),
+        _ => None,
+    });
+    ensure!(
+        lot.as_ref()
+            .is_some_and(|l| l.code == "L-9" && l.reason.as_deref() == Some("recall 12")),
+        "pulled {pulled:?}"
+    );
+    let (code, _, err) = cli(
+        path,
+        &[
+            "central",
+            "lot",
+            "release",
+            "L-404",
+            "--product",
+            "SKU-1",
+            "--reason",
+            "x",
+        ],
+        Some(&url),
+    );
+    ensure!(
+        code == 1 && err.contains("L-404"),
+        "an unknown lot: {code} {err}"
+    );
+    let (code, _, err) = cli(
+        path,
+        &[
+            "central",
+            "--url",
+            "postgresql://x@central.example/wh",
+            "migrate",
+        ],
+        None,
+    );
+    ensure!(
+        code == 1 && err.contains("without TLS"),
+        "plaintext: {code} {err}"
+    );
+    let (code, _, err) = cli(path, &["central", "migrate"], None);
+    ensure!(
+        code == 1 && err.contains("[sync] url"),
+        "no URL: {code} {err}"
+    );
     Ok(())
 }

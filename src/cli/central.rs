@@ -114,6 +114,12 @@ pub fn run(ctx: &Context, args: &CentralArgs) -> anyhow::Result<ExitCode> {
                     "station {} may now push and pull as role {}: put the URL above in its config.toml as [sync] url. It holds the password: keep that file readable by root only, or put the password in a [sync] password_file (chmod 600) and leave it out of the URL.",
                     access.station, access.role
                 );
+                if central.target().is_local() {
+                    eprintln!(
+                        "The URL names {} as this command reached the centre: on a station on another machine, write the centre's network name instead, with sslmode=verify-full&sslrootcert=FILE.",
+                        central.host()
+                    );
+                }
             }
             CentralCommand::Import(import) => import_file(&central, ctx, import).await?,
             CentralCommand::Lot(lot) => {

@@ -178,6 +178,11 @@ impl Central {
         self.target.host()
     }
 
+    /// Where this client is connected.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     /// Whether this connection is encrypted, as the server sees it.
     pub async fn ssl_in_use(&self) -> Result<bool> {
         self.client

@@ -66,6 +66,8 @@ pub struct Target {
     path: String,
     /// The URL's `sslmode` and `sslrootcert`, as written, for a station's URL.
     tls_params: Vec<String>,
+    /// Every host is this machine (loopback or a Unix socket).
+    local: bool,
 }
 
 impl Target {
@@ -149,7 +151,13 @@ impl Target {
             authority: host_port.to_owned(),
             path: path.to_owned(),
             tls_params,
+            local,
         })
+    }
+
+    /// Whether every host is this machine: a station elsewhere cannot use this URL's host.
+    pub fn is_local(&self) -> bool {
+        self.local
     }
 
     /// The host as the URL names it, for messages.
