@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         case!(the_same_push_twice_is_one_row_each),
         case!(the_same_id_with_other_content_is_refused),
         case!(a_gap_is_refused),
+        case!(a_batch_is_checked_group_by_group),
         case!(another_instance_is_refused),
         case!(a_cursor_never_skips_a_row),
         case!(a_serial_received_at_two_stations_is_one_conflict),
@@ -522,6 +523,86 @@ async fn a_gap_is_refused(db: Db) -> CaseResult {
         .await
         .map_err(|e| e.to_string())?;
     ensure!(seq == 9, "acknowledged {seq}");
+    Ok(())
+}
+
+async fn a_batch_is_checked_group_by_group(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let orders = scantrail::import::read_orders(
+        "orders.csv",
+        "ref,kind,partner,sku,qty\nPO-1,purchase,Supplier,SKU-1,3\n".as_bytes(),
+        &scantrail::config::BarcodeConfig::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let products = scantrail::import::read_products(
+        "products.csv",
+        "sku,name,tracking,barcodes\nSKU-1,Widget,lot,W-1\n".as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    central
+        .import_products("products.csv", &products)
+        .await
+        .map_err(|e| e.to_string())?;
+    central
+        .import_orders("orders.csv", &orders)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut first = receive("dock1", 1, "SKU-1", Some("L1"), None, 2, "A-01");
+    first.movements[0].expiry = chrono::NaiveDate::from_ymd_opt(2027, 3, 1);
+    let mut second = receive("dock1", 2, "SKU-1", Some("L1"), None, 1, "A-01");
+    second.movements[0].expiry = chrono::NaiveDate::from_ymd_opt(2029, 1, 1);
+    second.close_document = Some("PO-1".into());
+    // Out of the station's order: refused whole.
+    let message = refusal(
+        dock.push(INSTANCE, 0, &[second.clone(), first.clone()])
+            .await,
+        "bad_push",
+    )?;
+    ensure!(message.contains("order"), "{message}");
+    dock.push(INSTANCE, 0, std::slice::from_ref(&first))
+        .await
+        .map_err(|e| e.to_string())?;
+    // A resend of the first with the second: the first skipped, the second taken.
+    let seq = dock
+        .push(INSTANCE, 0, &[first.clone(), second.clone()])
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(seq == 2, "acknowledged {seq}");
+    let sql = db.sql().await?;
+    let expiry: String = sql
+        .query_one(
+            "SELECT expiry::text FROM scantrail.lots WHERE code = 'L1'",
+            &[],
+        )
+        .await
+        .map(|r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        expiry == "2027-03-01",
+        "the lot's expiry is {expiry}, not its first"
+    );
+    let status: String = sql
+        .query_one(
+            "SELECT status FROM scantrail.documents WHERE reference = 'PO-1'",
+            &[],
+        )
+        .await
+        .map(|r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    ensure!(status == "closed", "PO-1 is {status}");
+    // A new group that carries a movement the centre has in another group.
+    let mut copied = receive("dock1", 3, "SKU-1", Some("L1"), None, 1, "A-01");
+    copied.movements[0].id = first.movements[0].id;
+    let message = refusal(dock.push(INSTANCE, 2, &[copied]).await, "diverged")?;
+    ensure!(
+        message.contains(&first.movements[0].id.to_string()),
+        "{message}"
+    );
+    ensure!(
+        count(&sql, "SELECT qty FROM scantrail.stock").await? == 3,
+        "stock"
+    );
     Ok(())
 }
 

@@ -264,102 +264,29 @@ BEGIN
     END IF;
 END $$;
 
--- One movement into the centre's projections, with the conflicts it reveals. Mirrors the
--- station's own triggers (src/store/migrations/001_initial.sql) but refuses nothing: a
--- station's movement is a fact; what does not add up is a conflict.
-CREATE FUNCTION apply_movement(p_station text, m movements) RETURNS void
-LANGUAGE plpgsql SET search_path = scantrail, pg_temp AS $$
-DECLARE
-    v_lot text := coalesce(m.lot, '');
-    v_base text := m.kind;
-    v_left bigint;
-    v_lot_status text;
-    s serials;
-    c conflicts;
-BEGIN
-    IF m.kind = 'reversal' THEN
-        SELECT kind INTO v_base FROM movements WHERE id = m.reverses;
-    END IF;
-    IF m.lot IS NOT NULL THEN
-        SELECT status INTO v_lot_status FROM lots WHERE sku = m.sku AND code = m.lot;
-        IF NOT FOUND THEN
-            INSERT INTO lots (sku, code, expiry) VALUES (m.sku, m.lot, NULL);
-            v_lot_status := 'active';
-        END IF;
-    END IF;
-
-    IF m.from_loc IS NOT NULL THEN
-        INSERT INTO stock AS t (sku, location, lot, qty) VALUES (m.sku, m.from_loc, v_lot, -m.qty)
-        ON CONFLICT (sku, location, lot) DO UPDATE SET qty = t.qty - m.qty
-        RETURNING qty INTO v_left;
-        IF v_left < 0 THEN
-            PERFORM conflict_note('negative_stock', m.sku, m.lot, NULL, m.from_loc, ARRAY[p_station]);
-        END IF;
-    END IF;
-    IF m.to_loc IS NOT NULL THEN
-        INSERT INTO stock AS t (sku, location, lot, qty) VALUES (m.sku, m.to_loc, v_lot, m.qty)
-        ON CONFLICT (sku, location, lot) DO UPDATE SET qty = t.qty + m.qty
-        RETURNING qty INTO v_left;
-        IF v_left >= 0 THEN
-            FOR c IN SELECT * FROM conflicts
-                     WHERE status = 'open' AND kind = 'negative_stock' AND sku = m.sku
-                       AND lot IS NOT DISTINCT FROM m.lot AND location = m.to_loc LOOP
-                PERFORM conflict_close(c.id, format('movement %s at %s brought the stock back to %s', m.id, p_station, v_left), NULL);
-            END LOOP;
-        END IF;
-    END IF;
-
-    IF m.kind = 'ship' AND v_lot_status = 'quarantined' THEN
-        PERFORM conflict_note('shipped_quarantined', m.sku, m.lot, m.serial, m.from_loc, ARRAY[p_station]);
-    END IF;
-
-    IF m.serial IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT * INTO s FROM serials WHERE sku = m.sku AND serial = m.serial FOR UPDATE;
-    IF m.from_loc IS NULL THEN
-        -- In from outside: new (receive, adjust in, undo of adjust out) or back (return, undo of
-        -- a shipment). A serial already in stock, or a new one already known, came in twice.
-        IF FOUND AND (s.status = 'in_stock' OR NOT (m.kind = 'return' OR v_base = 'ship')) THEN
-            PERFORM conflict_note('serial_duplicate', m.sku, m.lot, m.serial, NULL, ARRAY[s.station, p_station]);
-        END IF;
-        INSERT INTO serials AS t (sku, serial, lot, status, location, station)
-        VALUES (m.sku, m.serial, m.lot, 'in_stock', m.to_loc, p_station)
-        ON CONFLICT (sku, serial) DO UPDATE
-        SET status = 'in_stock', location = m.to_loc, station = p_station;
-    ELSIF m.to_loc IS NOT NULL THEN
-        UPDATE serials SET location = m.to_loc, station = p_station
-        WHERE sku = m.sku AND serial = m.serial;
-    ELSIF m.kind = 'ship' OR (m.kind = 'reversal' AND v_base = 'return') THEN
-        -- Out to a partner: a serial already shipped went out twice.
-        IF FOUND AND s.status = 'shipped' THEN
-            PERFORM conflict_note('serial_duplicate', m.sku, m.lot, m.serial, NULL, ARRAY[s.station, p_station]);
-        END IF;
-        INSERT INTO serials AS t (sku, serial, lot, status, location, station)
-        VALUES (m.sku, m.serial, m.lot, 'shipped', NULL, p_station)
-        ON CONFLICT (sku, serial) DO UPDATE SET status = 'shipped', location = NULL, station = p_station;
-    ELSE
-        -- Gone otherwise (adjust out, undo of a receipt): the projection forgets it; the
-        -- journal keeps its history.
-        DELETE FROM serials WHERE sku = m.sku AND serial = m.serial;
-    END IF;
-END $$;
-
 -- What a station calls to hand in its scans: groups in its own order, after `p_prev_seq`,
 -- the last seq the station believes acknowledged. Returns the new acknowledged seq.
+--
+-- Set-based: the batch is checked group by group (cheap comparisons), then its new groups
+-- take one block of gseqs and go into the feed, the scan log and the journal in one statement
+-- each. The projections follow: stock by the batch's net change per key (a key below zero
+-- after the push is a negative_stock conflict, one at zero or above closes an open one),
+-- serials one movement at a time in the centre's order, since a serial's story is a
+-- sequence. Stations' movements are facts: nothing here refuses one; what does not add up
+-- becomes a conflict.
 CREATE FUNCTION push(p_instance uuid, p_prev_seq bigint, p_groups jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = scantrail, pg_temp SET TimeZone = 'UTC' AS $$
 DECLARE
     st stations;
-    g jsonb;
-    mj jsonb;
-    v_seq bigint;
-    v_id uuid;
-    v_hash bytea;
-    v_old scans;
-    v_gseq bigint;
-    v_at timestamptz;
-    m movements;
+    r record;
+    s serials;
+    v_new integer[] := '{}';
+    v_last_new bigint;
+    v_first bigint;
+    v_last bigint;
+    v_expected bigint;
+    v_inserted bigint;
+    v_base text;
 BEGIN
     -- The feed lock first: everything below, gseq included, happens in commit order.
     PERFORM pg_advisory_xact_lock(hashtextextended('scantrail.feed', 0));
@@ -381,57 +308,176 @@ BEGIN
         RAISE EXCEPTION 'scantrail:bad_push: the groups must be a JSON array';
     END IF;
 
-    FOR g IN SELECT value FROM jsonb_array_elements(p_groups) LOOP
-        v_seq := (g->>'seq')::bigint;
-        v_id := (g->>'id')::uuid;
-        v_hash := sha256(convert_to(g::text, 'UTF8'));
-        IF v_seq IS NULL OR v_id IS NULL THEN
+    -- Which groups are new. One already here (a resend, a round cut after its commit) is
+    -- skipped if its content is the same and is a loud error if not.
+    v_last_new := st.last_seq;
+    FOR r IN
+        SELECT g.ord::integer AS ord, (g.value->>'seq')::bigint AS seq, (g.value->>'id')::uuid AS id,
+               sha256(convert_to(g.value::text, 'UTF8')) AS hash,
+               o.hash AS old_hash, o.station AS old_station, o.station_seq AS old_seq
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS g (value, ord)
+        LEFT JOIN scans o ON o.id = (g.value->>'id')::uuid
+        ORDER BY g.ord
+    LOOP
+        IF r.seq IS NULL OR r.id IS NULL THEN
             RAISE EXCEPTION 'scantrail:bad_push: station % sent a group without seq or id', st.name;
         END IF;
-        SELECT * INTO v_old FROM scans WHERE id = v_id;
-        IF FOUND THEN
-            -- Already here (a resend, a round cut after the commit): the same content is
-            -- skipped, other content is a station database that diverged.
-            IF v_old.hash <> v_hash OR v_old.station <> st.name THEN
-                RAISE EXCEPTION 'scantrail:diverged: station % sent group % (its seq %) with other content than the centre already has from station % (seq %): the station database was restored or copied', st.name, v_id, v_seq, v_old.station, v_old.station_seq;
+        IF r.old_hash IS NOT NULL THEN
+            IF r.old_hash <> r.hash OR r.old_station <> st.name THEN
+                RAISE EXCEPTION 'scantrail:diverged: station % sent group % (its seq %) with other content than the centre already has from station % (seq %): the station database was restored or copied', st.name, r.id, r.seq, r.old_station, r.old_seq;
             END IF;
             CONTINUE;
         END IF;
-        IF v_seq <= st.last_seq THEN
-            RAISE EXCEPTION 'scantrail:diverged: station % sent group % as its seq %, but the centre acknowledged that seq with other scans: the station database was restored or copied', st.name, v_id, v_seq;
+        IF r.seq <= st.last_seq THEN
+            RAISE EXCEPTION 'scantrail:diverged: station % sent group % as its seq %, but the centre acknowledged that seq with other scans: the station database was restored or copied', st.name, r.id, r.seq;
         END IF;
-
-        v_at := (g->>'at')::timestamptz;
-        v_gseq := feed_append('group', st.name, g);
-        INSERT INTO scans (id, station, station_seq, gseq, hash, at, operator, device, raw, outcome, message, close_document)
-        VALUES (v_id, st.name, v_seq, v_gseq, v_hash, v_at, g->>'operator', g->>'device',
-                g->>'raw', g->>'outcome', g->>'message', g->>'close_document');
-
-        FOR mj IN SELECT value FROM jsonb_array_elements(coalesce(g->'movements', '[]'::jsonb)) LOOP
-            m := ROW((mj->>'id')::uuid, v_id, st.name, v_seq, v_gseq, v_at, mj->>'kind', mj->>'sku',
-                     mj->>'lot', mj->>'serial', (mj->>'qty')::integer, mj->>'from', mj->>'to',
-                     mj->>'partner', mj->>'document', (mj->>'reverses')::uuid)::movements;
-            INSERT INTO movements VALUES (m.*) ON CONFLICT (id) DO NOTHING;
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'scantrail:diverged: station % sent movement % in group %, but the centre has that movement in another group: the station database was restored or copied', st.name, m.id, v_id;
-            END IF;
-            IF m.lot IS NOT NULL AND mj->>'expiry' IS NOT NULL THEN
-                INSERT INTO lots (sku, code, expiry) VALUES (m.sku, m.lot, (mj->>'expiry')::date)
-                ON CONFLICT (sku, code) DO UPDATE SET expiry = coalesce(lots.expiry, excluded.expiry);
-            END IF;
-            PERFORM apply_movement(st.name, m);
-        END LOOP;
-
-        IF g->>'close_document' IS NOT NULL THEN
-            UPDATE documents SET status = 'closed', closed_at = v_at
-            WHERE reference = g->>'close_document' AND status = 'open';
+        IF r.seq <= v_last_new THEN
+            RAISE EXCEPTION 'scantrail:bad_push: station % sent its seq % after seq %: groups must come in the station''s order', st.name, r.seq, v_last_new;
         END IF;
-        st.last_seq := v_seq;
+        v_new := v_new || r.ord;
+        v_last_new := r.seq;
     END LOOP;
 
-    UPDATE stations SET last_seq = st.last_seq, last_push_at = now() WHERE name = st.name;
+    IF cardinality(v_new) > 0 THEN
+        -- One block of gseqs, in the batch's order, taken under the lock.
+        v_first := nextval('feed_gseq');
+        v_last := v_first + cardinality(v_new) - 1;
+        IF v_last > v_first THEN
+            PERFORM setval('feed_gseq', v_last);
+        END IF;
+
+        -- The new groups are picked out of the batch by a join, not by index: each index
+        -- into the parameter would unpack the whole batch again.
+        INSERT INTO feed (gseq, kind, station, item)
+        SELECT v_first + n.k - 1, 'group', st.name, jsonb_build_object('type', 'group') || g
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord)
+        JOIN unnest(v_new) WITH ORDINALITY AS n (ord, k) ON n.ord = x.ord;
+
+        INSERT INTO scans (id, station, station_seq, gseq, hash, at, operator, device, raw, outcome, message, close_document)
+        SELECT (g->>'id')::uuid, st.name, (g->>'seq')::bigint, v_first + n.k - 1,
+               sha256(convert_to(g::text, 'UTF8')), (g->>'at')::timestamptz, g->>'operator',
+               g->>'device', g->>'raw', g->>'outcome', g->>'message', g->>'close_document'
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord)
+        JOIN unnest(v_new) WITH ORDINALITY AS n (ord, k) ON n.ord = x.ord;
+
+        INSERT INTO movements (id, scan_id, station, station_seq, gseq, at, kind, sku, lot, serial, qty,
+                               from_loc, to_loc, partner, document, reverses)
+        SELECT (m->>'id')::uuid, (g->>'id')::uuid, st.name, (g->>'seq')::bigint, v_first + n.k - 1,
+               (g->>'at')::timestamptz, m->>'kind', m->>'sku', m->>'lot', m->>'serial',
+               (m->>'qty')::integer, m->>'from', m->>'to', m->>'partner', m->>'document',
+               (m->>'reverses')::uuid
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord)
+        JOIN unnest(v_new) WITH ORDINALITY AS n (ord, k) ON n.ord = x.ord
+        CROSS JOIN LATERAL jsonb_array_elements(coalesce(x.g->'movements', '[]'::jsonb)) AS mv (m)
+        ON CONFLICT (id) DO NOTHING;
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+        SELECT coalesce(sum(jsonb_array_length(coalesce(x.g->'movements', '[]'::jsonb))), 0) INTO v_expected
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord)
+        WHERE x.ord = ANY (v_new);
+        IF v_inserted <> v_expected THEN
+            SELECT m.id, m.scan_id INTO r FROM movements m
+            WHERE m.id IN (SELECT (mv.m->>'id')::uuid
+                           FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord),
+                                LATERAL jsonb_array_elements(coalesce(x.g->'movements', '[]'::jsonb)) AS mv (m)
+                           WHERE x.ord = ANY (v_new))
+              AND (m.gseq < v_first OR m.gseq > v_last)
+            LIMIT 1;
+            RAISE EXCEPTION 'scantrail:diverged: station % sent movement % again in another group than the centre has it in (%): the station database was restored or copied', st.name, r.id, r.scan_id;
+        END IF;
+
+        -- Lots are known from their first movement, keeping the first expiry given.
+        INSERT INTO lots AS l (sku, code, expiry)
+        SELECT DISTINCT ON (mv.m->>'sku', mv.m->>'lot') mv.m->>'sku', mv.m->>'lot', (mv.m->>'expiry')::date
+        FROM jsonb_array_elements(p_groups) WITH ORDINALITY AS x (g, ord)
+        CROSS JOIN LATERAL jsonb_array_elements(coalesce(x.g->'movements', '[]'::jsonb)) WITH ORDINALITY AS mv (m, mo)
+        WHERE x.ord = ANY (v_new) AND mv.m->>'lot' IS NOT NULL
+        ORDER BY mv.m->>'sku', mv.m->>'lot', (mv.m->>'expiry') IS NULL, x.ord, mv.mo
+        ON CONFLICT (sku, code) DO UPDATE SET expiry = coalesce(l.expiry, excluded.expiry);
+
+        -- A lot shipped while quarantined centrally.
+        FOR r IN
+            SELECT m.sku, m.lot, m.serial, m.from_loc FROM movements m
+            JOIN lots l ON l.sku = m.sku AND l.code = m.lot
+            WHERE m.gseq BETWEEN v_first AND v_last AND m.kind = 'ship' AND l.status = 'quarantined'
+            ORDER BY m.gseq, m.id
+        LOOP
+            PERFORM conflict_note('shipped_quarantined', r.sku, r.lot, r.serial, r.from_loc, ARRAY[st.name]);
+        END LOOP;
+
+        -- Stock, by the batch's net change per key.
+        FOR r IN
+            WITH delta AS (
+                SELECT m.sku, m.from_loc AS location, coalesce(m.lot, '') AS lot, -sum(m.qty) AS qty
+                FROM movements m WHERE m.gseq BETWEEN v_first AND v_last AND m.from_loc IS NOT NULL
+                GROUP BY 1, 2, 3
+                UNION ALL
+                SELECT m.sku, m.to_loc, coalesce(m.lot, ''), sum(m.qty)
+                FROM movements m WHERE m.gseq BETWEEN v_first AND v_last AND m.to_loc IS NOT NULL
+                GROUP BY 1, 2, 3
+            ), applied AS (
+                INSERT INTO stock AS t (sku, location, lot, qty)
+                SELECT d.sku, d.location, d.lot, sum(d.qty) FROM delta d GROUP BY 1, 2, 3
+                ON CONFLICT (sku, location, lot) DO UPDATE SET qty = t.qty + excluded.qty
+                RETURNING t.sku, t.location, t.lot, t.qty
+            )
+            SELECT a.*, c.id AS open_conflict FROM applied a
+            LEFT JOIN conflicts c ON c.status = 'open' AND c.kind = 'negative_stock' AND c.sku = a.sku
+                                 AND c.location = a.location AND coalesce(c.lot, '') = a.lot
+            WHERE a.qty < 0 OR c.id IS NOT NULL
+        LOOP
+            IF r.qty < 0 THEN
+                PERFORM conflict_note('negative_stock', r.sku, nullif(r.lot, ''), NULL, r.location, ARRAY[st.name]);
+            ELSE
+                PERFORM conflict_close(r.open_conflict, format('a push from %s brought the stock back to %s', st.name, r.qty), NULL);
+            END IF;
+        END LOOP;
+
+        -- Serials, one movement at a time. Mirrors the station's triggers
+        -- (src/store/migrations/001_initial.sql) without refusing: a serial coming in that is
+        -- already in stock (or already known, for a new one), or going out already shipped,
+        -- is a serial_duplicate.
+        FOR r IN
+            SELECT m.id, m.kind, m.sku, m.lot, m.serial, m.from_loc, m.to_loc, b.kind AS base
+            FROM movements m LEFT JOIN movements b ON b.id = m.reverses
+            WHERE m.gseq BETWEEN v_first AND v_last AND m.serial IS NOT NULL
+            ORDER BY m.gseq, m.id
+        LOOP
+            v_base := coalesce(r.base, r.kind);
+            SELECT * INTO s FROM serials WHERE sku = r.sku AND serial = r.serial FOR UPDATE;
+            IF r.from_loc IS NULL THEN
+                IF FOUND AND (s.status = 'in_stock' OR NOT (r.kind = 'return' OR v_base = 'ship')) THEN
+                    PERFORM conflict_note('serial_duplicate', r.sku, r.lot, r.serial, NULL, ARRAY[s.station, st.name]);
+                END IF;
+                INSERT INTO serials AS t (sku, serial, lot, status, location, station)
+                VALUES (r.sku, r.serial, r.lot, 'in_stock', r.to_loc, st.name)
+                ON CONFLICT (sku, serial) DO UPDATE
+                SET status = 'in_stock', location = excluded.location, station = excluded.station;
+            ELSIF r.to_loc IS NOT NULL THEN
+                UPDATE serials SET location = r.to_loc, station = st.name
+                WHERE sku = r.sku AND serial = r.serial;
+            ELSIF r.kind = 'ship' OR (r.kind = 'reversal' AND v_base = 'return') THEN
+                IF FOUND AND s.status = 'shipped' THEN
+                    PERFORM conflict_note('serial_duplicate', r.sku, r.lot, r.serial, NULL, ARRAY[s.station, st.name]);
+                END IF;
+                INSERT INTO serials AS t (sku, serial, lot, status, location, station)
+                VALUES (r.sku, r.serial, r.lot, 'shipped', NULL, st.name)
+                ON CONFLICT (sku, serial) DO UPDATE
+                SET status = 'shipped', location = NULL, station = excluded.station;
+            ELSE
+                -- Gone otherwise (adjust out, undo of a receipt): the projection forgets it;
+                -- the journal keeps its history.
+                DELETE FROM serials WHERE sku = r.sku AND serial = r.serial;
+            END IF;
+        END LOOP;
+
+        UPDATE documents d SET status = 'closed', closed_at = sc.at
+        FROM scans sc
+        WHERE sc.gseq BETWEEN v_first AND v_last AND sc.close_document = d.reference AND d.status = 'open';
+    END IF;
+
+    UPDATE stations SET last_seq = greatest(st.last_seq, v_last_new), last_push_at = now() WHERE name = st.name;
     PERFORM pg_notify('scantrail_feed', st.name);
-    RETURN st.last_seq;
+    RETURN greatest(st.last_seq, v_last_new);
 END $$;
 
 -- What a station calls to hear of everything after its cursor, in the centre's order: the
