@@ -387,6 +387,13 @@ async fn a_station_role_can_push_and_pull_but_not_touch_tables(db: Db) -> CaseRe
         .map_err(|e| e.to_string())?;
     ensure!(seq == 3, "acknowledged {seq}");
     dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    // The whole warehouse's stock and conflicts, through their functions only.
+    let stock = dock
+        .stock(&scantrail::store::StockFilter::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(stock.len() == 1 && stock[0].qty == 5, "stock {stock:?}");
+    dock.conflicts().await.map_err(|e| e.to_string())?;
     let sql = raw(&access.url).await?;
     for statement in [
         "SELECT * FROM scantrail.movements",
@@ -796,6 +803,15 @@ async fn a_shipment_of_a_quarantined_lot_is_a_conflict(db: Db) -> CaseResult {
 
 async fn stock_below_zero_is_a_conflict_until_corrected(db: Db) -> CaseResult {
     let central = db.central().await?;
+    let locations = scantrail::import::read_locations(
+        "locations.csv",
+        "code,name,parent\nA,Aisle A,\nA-01,Shelf,A\n".as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    central
+        .import_locations("locations.csv", &locations)
+        .await
+        .map_err(|e| e.to_string())?;
     let (_, dock) = station(&central, "dock1").await?;
     let (_, pack) = station(&central, "pack1").await?;
     dock.push(

@@ -14,7 +14,7 @@ mod target;
 pub use target::{Target, TlsMode, read_password_file};
 
 use crate::domain::LotStatus;
-use crate::store::{ImportSummary, LocationRow, OrderRow, ProductRow};
+use crate::store::{ImportSummary, LocationRow, OrderRow, ProductRow, StockFilter, StockRow};
 use crate::sync::wire::{Feed, FeedItem, PushedGroup, WireConflict};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -93,6 +93,10 @@ pub enum CentralError {
         "the centre sent a feed item (gseq {gseq}) that this scantrail cannot read: {reason}; upgrade scantrail"
     )]
     BadFeed { gseq: i64, reason: String },
+    #[error(
+        "the centre holds a conflict ({id}) that this scantrail cannot read: {reason}; upgrade scantrail"
+    )]
+    BadConflict { id: i64, reason: String },
     #[error("{0}")]
     BadName(String),
 }
@@ -486,19 +490,39 @@ impl Central {
     pub async fn conflicts(&self) -> Result<Vec<WireConflict>> {
         let rows = self
             .client
+            .query("SELECT c FROM scantrail.conflict_list() AS c", &[])
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|row| {
+                let item: Value = row.try_get(0).map_err(|e| self.error(e))?;
+                let id = item.get("id").and_then(Value::as_i64).unwrap_or(0);
+                serde_json::from_value(item).map_err(|e| CentralError::BadConflict {
+                    id,
+                    reason: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// The whole warehouse's stock by product, location (with the locations under it) and
+    /// lot: every key that is not zero, negative ones (disputed) included.
+    pub async fn stock(&self, filter: &StockFilter) -> Result<Vec<StockRow>> {
+        let rows = self
+            .client
             .query(
-                "SELECT id, scantrail.conflict_item(id) FROM scantrail.conflicts ORDER BY id",
-                &[],
+                "SELECT sku, lot, location, qty FROM scantrail.stock_rows($1, $2, $3)",
+                &[&filter.sku, &filter.location, &filter.lot],
             )
             .await
             .map_err(|e| self.error(e))?;
         rows.iter()
             .map(|row| {
-                let id: i64 = row.try_get(0).map_err(|e| self.error(e))?;
-                let item: Value = row.try_get(1).map_err(|e| self.error(e))?;
-                serde_json::from_value(item).map_err(|e| CentralError::BadFeed {
-                    gseq: id,
-                    reason: e.to_string(),
+                Ok(StockRow {
+                    sku: row.try_get(0).map_err(|e| self.error(e))?,
+                    lot: row.try_get(1).map_err(|e| self.error(e))?,
+                    location: row.try_get(2).map_err(|e| self.error(e))?,
+                    qty: row.try_get(3).map_err(|e| self.error(e))?,
                 })
             })
             .collect()

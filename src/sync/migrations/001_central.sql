@@ -492,6 +492,31 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
     LIMIT least(greatest(p_max, 0), 10000)
 $$;
 
+-- What `--central` answers from, for the administration and for stations alike: read-only,
+-- SECURITY DEFINER, so a station reads the whole warehouse's stock and conflicts without any
+-- privilege on the tables. Stock shows every key that is not zero: a negative one is disputed.
+CREATE FUNCTION stock_rows(p_sku text, p_location text, p_lot text)
+RETURNS TABLE (sku text, lot text, location text, qty bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
+    WITH RECURSIVE within (code) AS (
+        SELECT p_location WHERE p_location IS NOT NULL
+        UNION
+        SELECT l.code FROM locations l JOIN within w ON l.parent = w.code
+    )
+    SELECT s.sku, nullif(s.lot, ''), s.location, s.qty FROM stock s
+    WHERE s.qty <> 0
+      AND (p_sku IS NULL OR s.sku = p_sku)
+      AND (p_location IS NULL OR s.location IN (SELECT code FROM within))
+      AND (p_lot IS NULL OR s.lot = p_lot)
+    ORDER BY s.sku, s.location, s.lot
+$$;
+
+-- Every conflict, open and resolved, oldest first, as wire::WireConflict's JSON.
+CREATE FUNCTION conflict_list() RETURNS SETOF jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
+    SELECT conflict_item(c.id) FROM conflicts c ORDER BY c.id
+$$;
+
 -- The administration's side: catalog imports, lot status and conflict resolution, each in
 -- the caller's transaction (all or nothing), each change put in the feed. Errors name the
 -- CSV line as `line N:`.
@@ -636,7 +661,8 @@ BEGIN
     PERFORM conflict_close(p_id, p_note, coalesce(p_who, session_user::text));
 END $$;
 
--- A station's login role: it may execute push and pull, nothing else; returns the password.
+-- A station's login role: it may execute push and pull (and read stock and conflicts
+-- through their functions), nothing else; returns the password.
 CREATE FUNCTION station_add(p_name text, p_role text, p_connections integer, p_timeout text)
 RETURNS text
 LANGUAGE plpgsql SET search_path = scantrail, pg_temp AS $$
@@ -651,7 +677,8 @@ BEGIN
     EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', p_role, p_timeout);
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), p_role);
     EXECUTE format('GRANT USAGE ON SCHEMA scantrail TO %I', p_role);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION scantrail.push(uuid, bigint, jsonb), scantrail.pull(bigint, integer) TO %I', p_role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION scantrail.push(uuid, bigint, jsonb), scantrail.pull(bigint, integer), '
+                   'scantrail.stock_rows(text, text, text), scantrail.conflict_list() TO %I', p_role);
     INSERT INTO stations (name, role) VALUES (p_name, p_role);
     RETURN v_password;
 END $$;
