@@ -957,13 +957,24 @@ async fn a_push_wakes_listening_stations(db: Db) -> CaseResult {
     dock.push(
         INSTANCE,
         0,
-        &[receive("dock1", 1, "SKU-1", None, None, 1, "A-01")],
+        &[receive("dock1", 1, "SKU-1", Some("L-1"), None, 1, "A-01")],
     )
     .await
     .map_err(|e| e.to_string())?;
     match tokio::time::timeout(Duration::from_secs(2), wakeups.recv()).await {
-        Ok(Some(who)) if who == "dock1" => Ok(()),
-        other => Err(format!("no wake-up within 2 s: {other:?}")),
+        Ok(Some(who)) if who == "dock1" => {}
+        other => return Err(format!("no wake-up within 2 s: {other:?}")),
+    }
+    // A change at the centre wakes stations too.
+    central
+        .lot_quarantine("SKU-1", "L-1", "damaged pallet", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(Duration::from_secs(2), wakeups.recv()).await {
+        Ok(Some(who)) if who == "centre" => Ok(()),
+        other => Err(format!(
+            "no wake-up for the quarantine within 2 s: {other:?}"
+        )),
     }
 }
 

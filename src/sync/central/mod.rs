@@ -30,7 +30,8 @@ const MIGRATIONS: &[(&str, &str)] = &[("central", include_str!("../migrations/00
 /// The central schema version this binary writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
-/// The channel `push` notifies, with the pushing station's name as payload.
+/// The channel notified when the feed grows: the pushing station's name as payload, or
+/// `centre` for a catalog change, a lot's status or a conflict.
 pub const FEED_CHANNEL: &str = "scantrail_feed";
 
 /// Most feed items one `pull` returns (the function caps it too).

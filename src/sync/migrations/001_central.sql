@@ -169,7 +169,7 @@ CREATE TABLE conflicts (
 CREATE INDEX conflicts_open ON conflicts (kind, sku) WHERE status = 'open';
 
 -- Appends one item to the feed under the feed lock and returns its gseq. Every writer of the
--- feed comes through here: the lock is held until the writer's transaction ends, so no
+-- feed comes through here (push, for its block of groups, takes the same lock itself): the lock is held until the writer's transaction ends, so no
 -- transaction can take a gseq while an earlier one is still uncommitted.
 CREATE FUNCTION feed_append(p_kind text, p_station text, p_item jsonb) RETURNS bigint
 LANGUAGE plpgsql SET search_path = scantrail, pg_temp AS $$
@@ -180,6 +180,8 @@ BEGIN
     g := nextval('feed_gseq');
     INSERT INTO feed (gseq, kind, station, item)
     VALUES (g, p_kind, p_station, jsonb_build_object('type', p_kind) || p_item);
+    -- Stations listening pull at once; one notification per transaction and payload.
+    PERFORM pg_notify('scantrail_feed', coalesce(p_station, 'centre'));
     RETURN g;
 END $$;
 
@@ -476,7 +478,9 @@ BEGIN
     END IF;
 
     UPDATE stations SET last_seq = greatest(st.last_seq, v_last_new), last_push_at = now() WHERE name = st.name;
-    PERFORM pg_notify('scantrail_feed', st.name);
+    IF cardinality(v_new) > 0 THEN
+        PERFORM pg_notify('scantrail_feed', st.name);
+    END IF;
     RETURN greatest(st.last_seq, v_last_new);
 END $$;
 
