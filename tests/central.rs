@@ -726,6 +726,29 @@ async fn a_serial_received_at_two_stations_is_one_conflict(db: Db) -> CaseResult
         _ => None,
     });
     ensure!(last.as_ref() == Some(c), "dock1 pulled {last:?}");
+    // Its story at every station, from a station's own role.
+    let trace = dock1
+        .trace_serial("SN-0001", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let stations: Vec<&str> = trace["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["station"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        stations == ["dock1", "dock2", "dock3"]
+            && trace["product"]["sku"] == "SKU-S"
+            && trace["status"] == "in_stock",
+        "trace {trace}"
+    );
+    let missing = dock1
+        .trace_serial("SN-404", None)
+        .await
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    ensure!(missing.contains("SN-404"), "an unknown serial: '{missing}'");
     central
         .resolve_conflict(
             c.id,
@@ -789,6 +812,18 @@ async fn a_shipment_of_a_quarantined_lot_is_a_conflict(db: Db) -> CaseResult {
             && conflicts[0].lot.as_deref() == Some("LOT-7")
             && conflicts[0].stations == ["pack1"],
         "{conflicts:?}"
+    );
+    let recall = pack
+        .trace_lot("LOT-7", "SKU-L")
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        recall["received"] == 10
+            && recall["status"] == "quarantined"
+            && recall["on_hand"] == serde_json::json!([{"location": "A-01", "qty": 8}])
+            && recall["shipped"]
+                == serde_json::json!([{"document": null, "partner": null, "qty": 2}]),
+        "recall {recall}"
     );
     let err = central
         .lot_release("SKU-L", "LOT-404", "x", None)

@@ -529,6 +529,24 @@ impl Central {
             .collect()
     }
 
+    /// A serial's story at every station, in SPEC §6's `trace serial --json` shape.
+    pub async fn trace_serial(&self, serial: &str, sku: Option<&str>) -> Result<Value> {
+        self.client
+            .query_one("SELECT scantrail.serial_trace($1, $2)", &[&serial, &sku])
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    /// A lot's recall view at every station, in SPEC §6's `trace lot --json` shape.
+    pub async fn trace_lot(&self, lot: &str, sku: &str) -> Result<Value> {
+        self.client
+            .query_one("SELECT scantrail.lot_trace($1, $2)", &[&sku, &lot])
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| self.error(e))
+    }
+
     /// Resolves a conflict with a note saying why, and who did (by default, the role).
     pub async fn resolve_conflict(&self, id: i64, note: &str, who: Option<&str>) -> Result<()> {
         self.client

@@ -521,6 +521,82 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
     SELECT conflict_item(c.id) FROM conflicts c ORDER BY c.id
 $$;
 
+-- A serial's story across every station, as SPEC §6's `trace serial --json`.
+CREATE FUNCTION serial_trace(p_serial text, p_sku text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp SET TimeZone = 'UTC' AS $$
+DECLARE
+    v_skus text[];
+    v_sku text;
+    v_result jsonb;
+BEGIN
+    SELECT array_agg(DISTINCT m.sku ORDER BY m.sku) INTO v_skus FROM movements m
+    WHERE m.serial = p_serial AND (p_sku IS NULL OR m.sku = p_sku);
+    IF v_skus IS NULL THEN
+        RAISE EXCEPTION 'scantrail:not_found: no serial % % has ever been scanned at any station', p_serial,
+            CASE WHEN p_sku IS NULL THEN '' ELSE 'of SKU ' || p_sku END;
+    END IF;
+    IF cardinality(v_skus) > 1 THEN
+        RAISE EXCEPTION 'scantrail:not_found: serial % belongs to several products (%); name one with --product',
+            p_serial, array_to_string(v_skus, ', ');
+    END IF;
+    v_sku := v_skus[1];
+    SELECT jsonb_build_object(
+        'product', jsonb_build_object('sku', v_sku, 'name', (SELECT p.name FROM products p WHERE p.sku = v_sku)),
+        'serial', p_serial,
+        'lot', coalesce(s.lot, (SELECT m.lot FROM movements m WHERE m.sku = v_sku AND m.serial = p_serial
+                                ORDER BY m.gseq DESC, m.id DESC LIMIT 1)),
+        'status', s.status,
+        'location', s.location,
+        'history', (SELECT jsonb_agg(jsonb_build_object(
+                        'at', to_char(m.at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'kind', m.kind,
+                        'from', m.from_loc, 'to', m.to_loc, 'document', m.document, 'partner', m.partner,
+                        'station', m.station, 'operator', sc.operator) ORDER BY m.gseq, m.id)
+                    FROM movements m JOIN scans sc ON sc.id = m.scan_id
+                    WHERE m.sku = v_sku AND m.serial = p_serial))
+    INTO v_result
+    FROM (SELECT 1) AS one LEFT JOIN serials s ON s.sku = v_sku AND s.serial = p_serial;
+    RETURN v_result;
+END $$;
+
+-- A lot's recall view across every station, as SPEC §6's `trace lot --json`: each reversal
+-- counted against the kind it undoes; on hand where it is not zero (negative: disputed).
+CREATE FUNCTION lot_trace(p_sku text, p_lot text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
+DECLARE
+    l lots;
+    v_result jsonb;
+BEGIN
+    SELECT * INTO l FROM lots WHERE sku = p_sku AND code = p_lot;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'scantrail:not_found: SKU % has no lot % at the centre', p_sku, p_lot;
+    END IF;
+    WITH t AS (
+        SELECT m.kind, m.document, m.partner, m.qty::bigint AS qty FROM movements m
+        WHERE m.sku = p_sku AND m.lot = p_lot AND m.kind <> 'reversal'
+        UNION ALL
+        SELECT o.kind, o.document, o.partner, -r.qty::bigint FROM movements r JOIN movements o ON o.id = r.reverses
+        WHERE r.sku = p_sku AND r.lot = p_lot AND r.kind = 'reversal'
+    ), g AS (
+        SELECT t.kind, t.document, t.partner, sum(t.qty) AS qty FROM t
+        WHERE t.kind IN ('receive', 'ship', 'return')
+        GROUP BY 1, 2, 3 HAVING sum(t.qty) <> 0
+    )
+    SELECT jsonb_build_object(
+        'product', jsonb_build_object('sku', p_sku, 'name', (SELECT p.name FROM products p WHERE p.sku = p_sku)),
+        'lot', p_lot, 'expiry', l.expiry, 'status', l.status,
+        'received', coalesce((SELECT sum(g.qty) FROM g WHERE g.kind = 'receive'), 0),
+        'on_hand', coalesce((SELECT jsonb_agg(jsonb_build_object('location', s.location, 'qty', s.qty) ORDER BY s.location)
+                             FROM stock s WHERE s.sku = p_sku AND s.lot = p_lot AND s.qty <> 0), '[]'::jsonb),
+        'shipped', coalesce((SELECT jsonb_agg(jsonb_build_object('document', g.document, 'partner', g.partner, 'qty', g.qty)
+                                              ORDER BY g.document, g.partner)
+                             FROM g WHERE g.kind = 'ship'), '[]'::jsonb),
+        'returned', coalesce((SELECT jsonb_agg(jsonb_build_object('document', g.document, 'partner', g.partner, 'qty', g.qty)
+                                               ORDER BY g.document, g.partner)
+                              FROM g WHERE g.kind = 'return'), '[]'::jsonb))
+    INTO v_result;
+    RETURN v_result;
+END $$;
+
 -- The administration's side: catalog imports, lot status and conflict resolution, each in
 -- the caller's transaction (all or nothing), each change put in the feed. Errors name the
 -- CSV line as `line N:`.
@@ -665,8 +741,8 @@ BEGIN
     PERFORM conflict_close(p_id, p_note, coalesce(p_who, session_user::text));
 END $$;
 
--- A station's login role: it may execute push and pull (and read stock and conflicts
--- through their functions), nothing else; returns the password.
+-- A station's login role: it may execute push and pull (and read stock, conflicts and
+-- traces through their functions), nothing else; returns the password.
 CREATE FUNCTION station_add(p_name text, p_role text, p_connections integer, p_timeout text)
 RETURNS text
 LANGUAGE plpgsql SET search_path = scantrail, pg_temp AS $$
@@ -682,7 +758,8 @@ BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), p_role);
     EXECUTE format('GRANT USAGE ON SCHEMA scantrail TO %I', p_role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION scantrail.push(uuid, bigint, jsonb), scantrail.pull(bigint, integer), '
-                   'scantrail.stock_rows(text, text, text), scantrail.conflict_list() TO %I', p_role);
+                   'scantrail.stock_rows(text, text, text), scantrail.conflict_list(), '
+                   'scantrail.serial_trace(text, text), scantrail.lot_trace(text, text) TO %I', p_role);
     INSERT INTO stations (name, role) VALUES (p_name, p_role);
     RETURN v_password;
 END $$;
