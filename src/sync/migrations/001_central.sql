@@ -3,15 +3,16 @@
 -- found when all stations' movements are put together (SPEC §7).
 --
 -- Stations reach these tables only through push() and pull() (SECURITY DEFINER, fixed
--- search_path); their login roles hold no privilege on any table. Everything that takes a
--- place in the feed (a group, a catalog change, a conflict) takes it in feed_append(), under
--- one transaction-level advisory lock, so that gseq allocation order is commit order and a
--- cursor `gseq > last` never skips a row (docs/architecture.md, "Many stations").
+-- search_path) and a few read-only functions of the same kind; their login roles hold no
+-- privilege on any table. Everything that takes a place in the feed (a group, a catalog
+-- change, a conflict) takes it under one transaction-level advisory lock, so that gseq
+-- allocation order is commit order and a cursor `gseq > last` never skips a row
+-- (docs/architecture.md, "Many stations").
 
 REVOKE ALL ON SCHEMA scantrail FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA scantrail REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
--- The feed's order. Only ever advanced under the feed lock (feed_append).
+-- The feed's order. Only ever advanced under the feed lock.
 CREATE SEQUENCE feed_gseq AS bigint CACHE 1;
 
 -- One row per station: its login role, the station database it is bound to, and the last
@@ -169,8 +170,9 @@ CREATE TABLE conflicts (
 CREATE INDEX conflicts_open ON conflicts (kind, sku) WHERE status = 'open';
 
 -- Appends one item to the feed under the feed lock and returns its gseq. Every writer of the
--- feed comes through here (push, for its block of groups, takes the same lock itself): the lock is held until the writer's transaction ends, so no
--- transaction can take a gseq while an earlier one is still uncommitted.
+-- feed comes through here, or, like push for its block of groups, takes the same lock first:
+-- the lock is held until the writer's transaction ends, so no transaction can take a gseq
+-- while an earlier one is still uncommitted.
 CREATE FUNCTION feed_append(p_kind text, p_station text, p_item jsonb) RETURNS bigint
 LANGUAGE plpgsql SET search_path = scantrail, pg_temp AS $$
 DECLARE
