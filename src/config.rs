@@ -25,6 +25,7 @@ pub struct Config {
     pub returns: ReturnConfig,
     pub input: InputConfig,
     pub feedback: FeedbackConfig,
+    pub sync: SyncConfig,
 }
 
 /// This kiosk.
@@ -470,6 +471,30 @@ impl Default for FeedbackConfig {
     }
 }
 
+/// The central PostgreSQL database that stations sync through (SPEC §7). No `url`: the
+/// station is standalone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// `postgresql://ROLE@HOST:PORT/DATABASE?sslmode=verify-full&sslrootcert=FILE`, as
+    /// `scantrail central station add` prints it.
+    pub url: Option<String>,
+    /// A file that holds the role's password (mode 600), instead of the URL.
+    pub password_file: Option<PathBuf>,
+    /// Seconds between two sync rounds when nothing wakes the station sooner.
+    pub interval_s: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            url: None,
+            password_file: None,
+            interval_s: 30,
+        }
+    }
+}
+
 /// A [`Key`] that the kiosk's terminal can tell apart: Enter or a function key.
 fn kiosk_key<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
     let key = Key::deserialize(deserializer)?;
@@ -686,6 +711,20 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        if self.sync.interval_s == 0 {
+            return Err(invalid_key(
+                text,
+                path,
+                "sync",
+                "interval_s",
+                "must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.sync.url
+            && let Err(e) = crate::sync::central::Target::parse(url)
+        {
+            return Err(invalid_key(text, path, "sync", "url", e.to_string()));
+        }
         if self.session.pending_timeout_s == 0 {
             return Err(invalid_key(
                 text,
@@ -818,6 +857,28 @@ mod tests {
     fn shipped_config_toml_equals_the_defaults() {
         let text = include_str!("../config.toml");
         assert_eq!(parse(text), Ok(Config::default()));
+    }
+
+    #[test]
+    fn the_sync_section_and_its_mistakes() {
+        let config = parse(
+            "[sync]\nurl = \"postgresql://wh.dock1@central.example/wh?sslmode=require\"\npassword_file = \"/etc/scantrail/central.password\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.sync.interval_s, 30);
+        assert_eq!(
+            config.sync.password_file.as_deref(),
+            Some(Path::new("/etc/scantrail/central.password"))
+        );
+        let err =
+            parse("[sync]\nurl = \"postgresql://wh.dock1@central.example/wh\"\n").unwrap_err();
+        assert!(
+            err.starts_with("test.toml:2: sync.url:") && err.contains("without TLS"),
+            "{err}"
+        );
+        let err = parse("[sync]\ninterval_s = 0\n").unwrap_err();
+        assert!(err.starts_with("test.toml:2: sync.interval_s"), "{err}");
+        assert!(parse("[sync]\nurl_typo = \"x\"\n").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod central;
 mod config_cmd;
 mod db;
 pub mod decode;
@@ -62,6 +63,8 @@ pub enum Command {
     Db(db::DbCommand),
     /// Feed a file of scans through the kiosk's own scan session, headless.
     Replay(replay::ReplayArgs),
+    /// Administer the central PostgreSQL database that stations sync through.
+    Central(central::CentralArgs),
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -161,6 +164,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Replay(args) => replay::run(&ctx, args),
                 Command::Run(args) => run::run(&ctx, args),
                 Command::Devices(args) => devices::run(&ctx, args),
+                Command::Central(args) => central::run(&ctx, args),
                 Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }

@@ -1,0 +1,1225 @@
+//! The central PostgreSQL side of SPEC §7 against a real PostgreSQL 15: migrations, the
+//! station role's least privilege, idempotent and continuous push, a cursor that never skips
+//! a row, the conflicts only the centre can see, and the TLS refusal.
+//!
+//! `harness = false`: without `PGHOST`, this binary runs itself again under Debian's
+//! `pg_virtualenv`, which starts a throwaway cluster and sets `PG*`. Each case gets a fresh
+//! database of its own; the closing line is `N passed, N failed`.
+
+use scantrail::domain::{MovementKind, Outcome};
+use scantrail::sync::central::{Central, CentralError, StationAccess};
+use scantrail::sync::wire::{ConflictKind, ConflictStatus, Feed, PushedGroup, WireMovement};
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+type CaseResult = Result<(), String>;
+type Case = fn(Db) -> Pin<Box<dyn Future<Output = CaseResult>>>;
+
+macro_rules! case {
+    ($name:ident) => {
+        (stringify!($name), (|db| Box::pin($name(db))) as Case)
+    };
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+fn main() -> ExitCode {
+    if std::env::var_os("PGHOST").is_none() {
+        return under_pg_virtualenv();
+    }
+    // Like libtest: plain arguments are name filters; the values of its options are not.
+    let mut filters = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if matches!(
+            arg.as_str(),
+            "--test-threads" | "--skip" | "--format" | "--color" | "-Z"
+        ) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
+    let cases = [
+        case!(migrate_on_empty_and_twice),
+        case!(a_newer_schema_is_refused),
+        case!(a_station_role_can_push_and_pull_but_not_touch_tables),
+        case!(the_same_push_twice_is_one_row_each),
+        case!(the_same_id_with_other_content_is_refused),
+        case!(a_gap_is_refused),
+        case!(a_batch_is_checked_group_by_group),
+        case!(another_instance_is_refused),
+        case!(a_cursor_never_skips_a_row),
+        case!(a_serial_received_at_two_stations_is_one_conflict),
+        case!(a_shipment_of_a_quarantined_lot_is_a_conflict),
+        case!(stock_below_zero_is_a_conflict_until_corrected),
+        case!(the_catalog_flows_through_pull),
+        case!(a_push_wakes_listening_stations),
+        case!(a_remote_host_without_tls_is_refused),
+        case!(tls_is_verified_against_the_root_certificate),
+        case!(the_cli_administers_the_centre),
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for (index, (name, case)) in cases.iter().enumerate() {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = run_case(index, *case);
+        let ms = started.elapsed().as_millis();
+        match outcome {
+            Ok(()) => {
+                passed += 1;
+                println!("case {name} ... ok ({ms} ms)");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("case {name} ... FAILED ({ms} ms)\n    {e}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn under_pg_virtualenv() -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("cannot find this test binary: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match std::process::Command::new("pg_virtualenv")
+        .arg(exe)
+        .args(std::env::args_os().skip(1))
+        .status()
+    {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("the central tests failed under pg_virtualenv ({status})");
+            ExitCode::FAILURE
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!(
+                "these tests need PostgreSQL: install Debian's postgresql (apt-get install postgresql), which brings pg_virtualenv"
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("cannot run pg_virtualenv: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_case(index: usize, case: Case) -> CaseResult {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let name = format!("scantrail_case_{index}_{}", std::process::id());
+        let (client, conn) =
+            tokio_postgres::connect(&admin_url(&env("PGDATABASE")), tokio_postgres::NoTls)
+                .await
+                .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let result = tokio::time::timeout(Duration::from_secs(60), case(Db { name: name.clone() }))
+            .await
+            .unwrap_or_else(|_| Err("timed out after 60 s".into()));
+        // Station roles belong to the cluster: dropped with the database's objects.
+        let _ = client
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await;
+        let roles = client
+            .query(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE $1",
+                &[&format!("{name}.%")],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        for role in roles {
+            let role: String = role.get(0);
+            let _ = client.batch_execute(&format!("DROP ROLE \"{role}\"")).await;
+        }
+        result
+    })
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+fn admin_url(database: &str) -> String {
+    format!(
+        "postgresql://{}:{}@{}:{}/{database}",
+        env("PGUSER"),
+        env("PGPASSWORD"),
+        env("PGHOST"),
+        env("PGPORT")
+    )
+}
+
+/// The case's own database.
+struct Db {
+    name: String,
+}
+
+impl Db {
+    fn url(&self) -> String {
+        admin_url(&self.name)
+    }
+
+    /// The administration's connection, on a migrated schema.
+    async fn central(&self) -> Result<Central, String> {
+        let mut central = Central::connect(&self.url(), None)
+            .await
+            .map_err(|e| e.to_string())?;
+        central.migrate().await.map_err(|e| e.to_string())?;
+        Ok(central)
+    }
+
+    /// A plain client as the administration, to look at tables directly.
+    async fn sql(&self) -> Result<tokio_postgres::Client, String> {
+        raw(&self.url()).await
+    }
+}
+
+async fn raw(url: &str) -> Result<tokio_postgres::Client, String> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+async fn station(central: &Central, name: &str) -> Result<(StationAccess, Central), String> {
+    let access = central.add_station(name).await.map_err(|e| e.to_string())?;
+    let client = Central::connect(&access.url, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((access, client))
+}
+
+async fn count(sql: &tokio_postgres::Client, query: &str) -> Result<i64, String> {
+    sql.query_one(query, &[])
+        .await
+        .map(|row| row.get(0))
+        .map_err(|e| e.to_string())
+}
+
+fn movement(
+    kind: MovementKind,
+    sku: &str,
+    lot: Option<&str>,
+    serial: Option<&str>,
+    qty: u32,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> WireMovement {
+    WireMovement {
+        id: Uuid::now_v7(),
+        kind,
+        sku: sku.into(),
+        lot: lot.map(Into::into),
+        expiry: None,
+        serial: serial.map(Into::into),
+        qty,
+        from: from.map(Into::into),
+        to: to.map(Into::into),
+        partner: None,
+        document: None,
+        reverses: None,
+    }
+}
+
+fn group(station: &str, seq: i64, raw: &str, movements: Vec<WireMovement>) -> PushedGroup {
+    PushedGroup {
+        seq,
+        id: Uuid::now_v7(),
+        at: chrono::Utc::now(),
+        station: station.into(),
+        operator: Some("OP-ANNA".into()),
+        device: None,
+        raw: raw.into(),
+        outcome: Outcome::Ok,
+        message: "Received".into(),
+        movements,
+        close_document: None,
+    }
+}
+
+fn receive(
+    station: &str,
+    seq: i64,
+    sku: &str,
+    lot: Option<&str>,
+    serial: Option<&str>,
+    qty: u32,
+    to: &str,
+) -> PushedGroup {
+    group(
+        station,
+        seq,
+        serial.unwrap_or(sku),
+        vec![movement(
+            MovementKind::Receive,
+            sku,
+            lot,
+            serial,
+            qty,
+            None,
+            Some(to),
+        )],
+    )
+}
+
+fn ship(
+    station: &str,
+    seq: i64,
+    sku: &str,
+    lot: Option<&str>,
+    qty: u32,
+    from: &str,
+) -> PushedGroup {
+    group(
+        station,
+        seq,
+        sku,
+        vec![movement(
+            MovementKind::Ship,
+            sku,
+            lot,
+            None,
+            qty,
+            Some(from),
+            None,
+        )],
+    )
+}
+
+fn refusal(result: Result<i64, CentralError>, code: &str) -> Result<String, String> {
+    match result {
+        Err(e) if e.refusal() == Some(code) => Ok(e.to_string()),
+        Err(e) => Err(format!("expected the refusal {code}, got: {e}")),
+        Ok(seq) => Err(format!(
+            "expected the refusal {code}, the push was acknowledged up to {seq}"
+        )),
+    }
+}
+
+const INSTANCE: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001);
+
+async fn migrate_on_empty_and_twice(db: Db) -> CaseResult {
+    let mut central = Central::connect(&db.url(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let first = central.migrate().await.map_err(|e| e.to_string())?;
+    ensure!(first.from == 0 && first.to >= 1, "first migrate: {first:?}");
+    let sql = db.sql().await?;
+    let objects = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'scantrail'";
+    let before = count(&sql, objects).await?;
+    let second = central.migrate().await.map_err(|e| e.to_string())?;
+    ensure!(
+        second.from == first.to && second.to == first.to,
+        "second migrate: {second:?}"
+    );
+    let after = count(&sql, objects).await?;
+    ensure!(
+        before == after && before > 10,
+        "objects {before} then {after}"
+    );
+    let versions = count(&sql, "SELECT count(*) FROM scantrail.schema_migrations").await?;
+    ensure!(
+        versions == i64::from(first.to),
+        "{versions} versions recorded"
+    );
+    Ok(())
+}
+
+async fn a_newer_schema_is_refused(db: Db) -> CaseResult {
+    let mut central = db.central().await?;
+    let sql = db.sql().await?;
+    sql.batch_execute(
+        "INSERT INTO scantrail.schema_migrations (version, name) VALUES (999, 'from the future')",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    match central.migrate().await {
+        Err(CentralError::NewerSchema { found: 999, .. }) => Ok(()),
+        other => Err(format!("expected a newer schema refusal, got {other:?}")),
+    }
+}
+
+async fn a_station_role_can_push_and_pull_but_not_touch_tables(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (access, dock) = station(&central, "dock1").await?;
+    ensure!(
+        access.url.contains(&format!("{}.dock1", db.name)),
+        "url {}",
+        access.url
+    );
+    let seq = dock
+        .push(
+            INSTANCE,
+            0,
+            &[receive("dock1", 3, "SKU-1", None, None, 5, "LOC-A")],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(seq == 3, "acknowledged {seq}");
+    dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    // The whole warehouse's stock and conflicts, through their functions only.
+    let stock = dock
+        .stock(&scantrail::store::StockFilter::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(stock.len() == 1 && stock[0].qty == 5, "stock {stock:?}");
+    dock.conflicts().await.map_err(|e| e.to_string())?;
+    let sql = raw(&access.url).await?;
+    for statement in [
+        "SELECT * FROM scantrail.movements",
+        "SELECT * FROM scantrail.stations",
+        "UPDATE scantrail.stations SET last_seq = 0",
+        "DELETE FROM scantrail.scans",
+        "DELETE FROM scantrail.conflicts",
+        "SELECT scantrail.import_locations('[]')",
+        "SELECT scantrail.feed_append('group', NULL, '{}')",
+        "CREATE TABLE public.mine (x int)",
+    ] {
+        match sql.batch_execute(statement).await {
+            Err(e)
+                if e.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => {}
+            Err(e) => return Err(format!("{statement}: expected permission denied, got {e}")),
+            Ok(()) => return Err(format!("the station role could run: {statement}")),
+        }
+    }
+    let timeout: String = sql
+        .query_one("SHOW statement_timeout", &[])
+        .await
+        .map(|r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    ensure!(timeout == "30s", "statement_timeout {timeout}");
+    let limit = count(
+        &db.sql().await?,
+        &format!(
+            "SELECT rolconnlimit::bigint FROM pg_roles WHERE rolname = '{}'",
+            access.role
+        ),
+    )
+    .await?;
+    ensure!(limit > 0, "connection limit {limit}");
+    Ok(())
+}
+
+async fn the_same_push_twice_is_one_row_each(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let (_, pack) = station(&central, "pack1").await?;
+    let groups = [
+        receive("dock1", 1, "SKU-1", Some("L1"), None, 5, "LOC-A"),
+        receive("dock1", 4, "SKU-1", Some("L1"), None, 2, "LOC-A"),
+    ];
+    let first = dock
+        .push(INSTANCE, 0, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    // A round cut after the commit: the station did not hear the answer and sends again.
+    let again = dock
+        .push(INSTANCE, 0, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        first == 4 && again == 4,
+        "acknowledged {first} then {again}"
+    );
+    let sql = db.sql().await?;
+    ensure!(
+        count(&sql, "SELECT count(*) FROM scantrail.scans").await? == 2,
+        "scans"
+    );
+    ensure!(
+        count(&sql, "SELECT count(*) FROM scantrail.movements").await? == 2,
+        "movements"
+    );
+    ensure!(
+        count(&sql, "SELECT qty FROM scantrail.stock").await? == 7,
+        "stock"
+    );
+    let pulled = pack.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let groups_pulled = pulled
+        .iter()
+        .filter(|i| matches!(i.item, Feed::Group(_)))
+        .count();
+    ensure!(groups_pulled == 2, "pack1 pulled {groups_pulled} groups");
+    let own = dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    ensure!(own.is_empty(), "dock1 pulled its own groups: {own:?}");
+    Ok(())
+}
+
+async fn the_same_id_with_other_content_is_refused(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let original = receive("dock1", 1, "SKU-1", None, None, 5, "LOC-A");
+    dock.push(INSTANCE, 0, std::slice::from_ref(&original))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut other = original.clone();
+    other.movements[0].qty = 50;
+    let message = refusal(dock.push(INSTANCE, 0, &[other]).await, "diverged")?;
+    ensure!(
+        message.contains("dock1") && message.contains(&original.id.to_string()),
+        "the refusal names neither station nor group: {message}"
+    );
+    let sql = db.sql().await?;
+    ensure!(
+        count(&sql, "SELECT qty FROM scantrail.stock").await? == 5,
+        "stock changed"
+    );
+    Ok(())
+}
+
+async fn a_gap_is_refused(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 2, "SKU-1", None, None, 1, "LOC-A")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let message = refusal(
+        dock.push(
+            INSTANCE,
+            7,
+            &[receive("dock1", 9, "SKU-1", None, None, 1, "LOC-A")],
+        )
+        .await,
+        "gap",
+    )?;
+    ensure!(
+        message.contains("dock1") && message.contains('2'),
+        "{message}"
+    );
+    // The right continuation is taken.
+    let seq = dock
+        .push(
+            INSTANCE,
+            2,
+            &[receive("dock1", 9, "SKU-1", None, None, 1, "LOC-A")],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(seq == 9, "acknowledged {seq}");
+    Ok(())
+}
+
+async fn a_batch_is_checked_group_by_group(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let orders = scantrail::import::read_orders(
+        "orders.csv",
+        "ref,kind,partner,sku,qty\nPO-1,purchase,Supplier,SKU-1,3\n".as_bytes(),
+        &scantrail::config::BarcodeConfig::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let products = scantrail::import::read_products(
+        "products.csv",
+        "sku,name,tracking,barcodes\nSKU-1,Widget,lot,W-1\n".as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    central
+        .import_products("products.csv", &products)
+        .await
+        .map_err(|e| e.to_string())?;
+    central
+        .import_orders("orders.csv", &orders)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut first = receive("dock1", 1, "SKU-1", Some("L1"), None, 2, "A-01");
+    first.movements[0].expiry = chrono::NaiveDate::from_ymd_opt(2027, 3, 1);
+    let mut second = receive("dock1", 2, "SKU-1", Some("L1"), None, 1, "A-01");
+    second.movements[0].expiry = chrono::NaiveDate::from_ymd_opt(2029, 1, 1);
+    second.close_document = Some("PO-1".into());
+    // Out of the station's order: refused whole.
+    let message = refusal(
+        dock.push(INSTANCE, 0, &[second.clone(), first.clone()])
+            .await,
+        "bad_push",
+    )?;
+    ensure!(message.contains("order"), "{message}");
+    dock.push(INSTANCE, 0, std::slice::from_ref(&first))
+        .await
+        .map_err(|e| e.to_string())?;
+    // A resend of the first with the second: the first skipped, the second taken.
+    let seq = dock
+        .push(INSTANCE, 0, &[first.clone(), second.clone()])
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(seq == 2, "acknowledged {seq}");
+    let sql = db.sql().await?;
+    let expiry: String = sql
+        .query_one(
+            "SELECT expiry::text FROM scantrail.lots WHERE code = 'L1'",
+            &[],
+        )
+        .await
+        .map(|r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        expiry == "2027-03-01",
+        "the lot's expiry is {expiry}, not its first"
+    );
+    let status: String = sql
+        .query_one(
+            "SELECT status FROM scantrail.documents WHERE reference = 'PO-1'",
+            &[],
+        )
+        .await
+        .map(|r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    ensure!(status == "closed", "PO-1 is {status}");
+    // A new group that carries a movement the centre has in another group.
+    let mut copied = receive("dock1", 3, "SKU-1", Some("L1"), None, 1, "A-01");
+    copied.movements[0].id = first.movements[0].id;
+    let message = refusal(dock.push(INSTANCE, 2, &[copied]).await, "diverged")?;
+    ensure!(
+        message.contains(&first.movements[0].id.to_string()),
+        "{message}"
+    );
+    ensure!(
+        count(&sql, "SELECT qty FROM scantrail.stock").await? == 3,
+        "stock"
+    );
+    Ok(())
+}
+
+async fn another_instance_is_refused(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (access, dock) = station(&central, "dock1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", None, None, 1, "LOC-A")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let copy = Central::connect(&access.url, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let message = refusal(
+        copy.push(
+            Uuid::now_v7(),
+            1,
+            &[receive("dock1", 2, "SKU-1", None, None, 1, "LOC-A")],
+        )
+        .await,
+        "other_instance",
+    )?;
+    ensure!(
+        message.contains("a copy of a station database"),
+        "{message}"
+    );
+    Ok(())
+}
+
+async fn a_cursor_never_skips_a_row(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (a, _) = station(&central, "dock1").await?;
+    let (_, b) = station(&central, "dock2").await?;
+    let (_, reader) = station(&central, "pack1").await?;
+    // Station A's push stays open, holding the feed lock.
+    let a_sql = raw(&a.url).await?;
+    let group_a = receive("dock1", 1, "SKU-1", None, None, 1, "LOC-A");
+    let body = serde_json::to_value([&group_a]).map_err(|e| e.to_string())?;
+    a_sql
+        .batch_execute("BEGIN")
+        .await
+        .map_err(|e| e.to_string())?;
+    a_sql
+        .query_one("SELECT scantrail.push($1, 0, $2)", &[&INSTANCE, &body])
+        .await
+        .map_err(|e| e.to_string())?;
+    // Station B pushes meanwhile: it must wait for A.
+    let group_b = receive("dock2", 1, "SKU-1", None, None, 1, "LOC-B");
+    let (id_a, id_b) = (group_a.id, group_b.id);
+    let pushing = tokio::spawn(async move { b.push(INSTANCE, 0, &[group_b]).await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    ensure!(
+        !pushing.is_finished(),
+        "B's push did not wait for A's open transaction"
+    );
+    let seen = reader.pull(0, 100).await.map_err(|e| e.to_string())?;
+    ensure!(
+        seen.is_empty(),
+        "a pull saw rows before A committed: {seen:?}"
+    );
+    a_sql
+        .batch_execute("COMMIT")
+        .await
+        .map_err(|e| e.to_string())?;
+    pushing
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let seen = reader.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let gseq_of = |id: Uuid| {
+        seen.iter()
+            .find(|i| matches!(&i.item, Feed::Group(g) if g.id == id))
+            .map(|i| i.gseq)
+    };
+    match (gseq_of(id_a), gseq_of(id_b)) {
+        (Some(ga), Some(gb)) if ga < gb => Ok(()),
+        other => Err(format!("gseq of A and B: {other:?}")),
+    }
+}
+
+async fn a_serial_received_at_two_stations_is_one_conflict(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock1) = station(&central, "dock1").await?;
+    let (_, dock2) = station(&central, "dock2").await?;
+    let (_, dock3) = station(&central, "dock3").await?;
+    for (client, name) in [(&dock1, "dock1"), (&dock2, "dock2"), (&dock3, "dock3")] {
+        client
+            .push(
+                INSTANCE,
+                0,
+                &[receive(name, 1, "SKU-S", None, Some("SN-0001"), 1, "DOCK")],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let conflicts = central.conflicts().await.map_err(|e| e.to_string())?;
+    ensure!(conflicts.len() == 1, "conflicts: {conflicts:?}");
+    let c = &conflicts[0];
+    ensure!(
+        c.kind == ConflictKind::SerialDuplicate
+            && c.serial.as_deref() == Some("SN-0001")
+            && c.product == "SKU-S"
+            && c.stations == ["dock1", "dock2", "dock3"]
+            && c.status == ConflictStatus::Open,
+        "{c:?}"
+    );
+    // Every station hears of it, with its latest state last.
+    let pulled = dock1.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let last = pulled.iter().rev().find_map(|i| match &i.item {
+        Feed::Conflict(c) => Some(c.clone()),
+        _ => None,
+    });
+    ensure!(last.as_ref() == Some(c), "dock1 pulled {last:?}");
+    // Its story at every station, from a station's own role.
+    let trace = dock1
+        .trace_serial("SN-0001", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let stations: Vec<&str> = trace["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["station"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        stations == ["dock1", "dock2", "dock3"]
+            && trace["product"]["sku"] == "SKU-S"
+            && trace["status"] == "in_stock",
+        "trace {trace}"
+    );
+    let missing = dock1
+        .trace_serial("SN-404", None)
+        .await
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    ensure!(missing.contains("SN-404"), "an unknown serial: '{missing}'");
+    central
+        .resolve_conflict(
+            c.id,
+            "dock2 and dock3 scanned the same label twice",
+            Some("anna"),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let resolved = central.conflicts().await.map_err(|e| e.to_string())?;
+    ensure!(
+        resolved[0].status == ConflictStatus::Resolved
+            && resolved[0]
+                .resolution
+                .as_deref()
+                .is_some_and(|r| r.contains("anna") && r.contains("twice")),
+        "{resolved:?}"
+    );
+    let sql = db.sql().await?;
+    ensure!(
+        count(&sql, "SELECT count(*) FROM scantrail.conflicts").await? == 1,
+        "rows"
+    );
+    Ok(())
+}
+
+async fn a_shipment_of_a_quarantined_lot_is_a_conflict(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let (_, pack) = station(&central, "pack1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive(
+            "dock1",
+            1,
+            "SKU-L",
+            Some("LOT-7"),
+            None,
+            10,
+            "A-01",
+        )],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    central
+        .lot_quarantine("SKU-L", "LOT-7", "supplier recall", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The packing station had not pulled the quarantine yet.
+    pack.push(
+        INSTANCE,
+        0,
+        &[ship("pack1", 1, "SKU-L", Some("LOT-7"), 2, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let conflicts = central.conflicts().await.map_err(|e| e.to_string())?;
+    ensure!(
+        conflicts.len() == 1
+            && conflicts[0].kind == ConflictKind::ShippedQuarantined
+            && conflicts[0].lot.as_deref() == Some("LOT-7")
+            && conflicts[0].stations == ["pack1"],
+        "{conflicts:?}"
+    );
+    let recall = pack
+        .trace_lot("LOT-7", "SKU-L")
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        recall["received"] == 10
+            && recall["status"] == "quarantined"
+            && recall["on_hand"] == serde_json::json!([{"location": "A-01", "qty": 8}])
+            && recall["shipped"]
+                == serde_json::json!([{"document": null, "partner": null, "qty": 2}]),
+        "recall {recall}"
+    );
+    let err = central
+        .lot_release("SKU-L", "LOT-404", "x", None)
+        .await
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    ensure!(err.contains("LOT-404"), "an unknown lot: '{err}'");
+    Ok(())
+}
+
+async fn stock_below_zero_is_a_conflict_until_corrected(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let locations = scantrail::import::read_locations(
+        "locations.csv",
+        "code,name,parent\nA,Aisle A,\nA-01,Shelf,A\n".as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    central
+        .import_locations("locations.csv", &locations)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let (_, pack) = station(&central, "pack1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-N", None, None, 2, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    pack.push(INSTANCE, 0, &[ship("pack1", 1, "SKU-N", None, 3, "A-01")])
+        .await
+        .map_err(|e| e.to_string())?;
+    let sql = db.sql().await?;
+    ensure!(
+        count(&sql, "SELECT qty FROM scantrail.stock").await? == -1,
+        "stock"
+    );
+    let conflicts = central.conflicts().await.map_err(|e| e.to_string())?;
+    ensure!(
+        conflicts.len() == 1
+            && conflicts[0].kind == ConflictKind::NegativeStock
+            && conflicts[0].location.as_deref() == Some("A-01")
+            && conflicts[0].status == ConflictStatus::Open,
+        "{conflicts:?}"
+    );
+    // A count that finds one more brings it back: resolved by the movement.
+    dock.push(
+        INSTANCE,
+        1,
+        &[receive("dock1", 2, "SKU-N", None, None, 1, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let conflicts = central.conflicts().await.map_err(|e| e.to_string())?;
+    ensure!(
+        conflicts.len() == 1
+            && conflicts[0].status == ConflictStatus::Resolved
+            && conflicts[0]
+                .resolution
+                .as_deref()
+                .is_some_and(|r| r.contains("dock1")),
+        "{conflicts:?}"
+    );
+    Ok(())
+}
+
+async fn the_catalog_flows_through_pull(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let config = scantrail::config::BarcodeConfig::default();
+    let products = scantrail::import::read_products(
+        "products.csv",
+        "sku,name,tracking,barcodes\nSKU-1,Widget,serial,4006381333931\nSKU-2,Bolt,none,BOLT-2\n"
+            .as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    let locations = scantrail::import::read_locations(
+        "locations.csv",
+        "code,name,parent\nA-01,Shelf,A\nA,Aisle A,\n".as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    let orders = scantrail::import::read_orders(
+        "orders.csv",
+        "ref,kind,partner,sku,qty\nSO-1,sale,ACME,SKU-1,2\nSO-1,sale,ACME,SKU-2,5\n".as_bytes(),
+        &config,
+    )
+    .map_err(|e| e.to_string())?;
+    let summary = central
+        .import_products("products.csv", &products)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(summary.added == 2 && summary.updated == 0, "{summary:?}");
+    central
+        .import_locations("locations.csv", &locations)
+        .await
+        .map_err(|e| e.to_string())?;
+    central
+        .import_orders("orders.csv", &orders)
+        .await
+        .map_err(|e| e.to_string())?;
+    // All or nothing, and the error names the line.
+    let bad = scantrail::import::read_orders(
+        "bad.csv",
+        "ref,kind,partner,sku,qty\nSO-2,sale,ACME,SKU-1,1\nSO-2,sale,ACME,SKU-404,1\n".as_bytes(),
+        &config,
+    )
+    .map_err(|e| e.to_string())?;
+    let err = central
+        .import_orders("bad.csv", &bad)
+        .await
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    ensure!(
+        err.contains("bad.csv line 3") && err.contains("SKU-404"),
+        "'{err}'"
+    );
+    let sql = db.sql().await?;
+    ensure!(
+        count(&sql, "SELECT count(*) FROM scantrail.documents").await? == 1,
+        "SO-2 was half imported"
+    );
+
+    let pulled = dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let mut seen = Vec::new();
+    let mut last = 0;
+    for item in &pulled {
+        ensure!(item.gseq > last, "feed out of order: {pulled:?}");
+        last = item.gseq;
+        seen.push(match &item.item {
+            Feed::Product(p) => format!("product {} {}", p.sku, p.barcodes.len()),
+            Feed::Location(l) => format!("location {} {:?}", l.code, l.parent),
+            Feed::Document(d) => format!("document {} {}", d.reference, d.lines.len()),
+            other => format!("{other:?}"),
+        });
+    }
+    let expected = [
+        "product SKU-1 1",
+        "product SKU-2 1",
+        "location A-01 Some(\"A\")",
+        "location A None",
+        "document SO-1 2",
+    ];
+    ensure!(seen == expected, "pulled {seen:?}");
+    let page = dock
+        .pull(pulled[1].gseq, 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        page.len() == 2 && page[0].gseq == pulled[2].gseq,
+        "a page after the cursor: {page:?}"
+    );
+    Ok(())
+}
+
+async fn a_push_wakes_listening_stations(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let (_, mut pack) = station(&central, "pack1").await?;
+    pack.listen().await.map_err(|e| e.to_string())?;
+    let mut wakeups = pack.wakeups().ok_or("no wake-up channel")?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", Some("L-1"), None, 1, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(Duration::from_secs(2), wakeups.recv()).await {
+        Ok(Some(who)) if who == "dock1" => {}
+        other => return Err(format!("no wake-up within 2 s: {other:?}")),
+    }
+    // A change at the centre wakes stations too.
+    central
+        .lot_quarantine("SKU-1", "L-1", "damaged pallet", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(Duration::from_secs(2), wakeups.recv()).await {
+        Ok(Some(who)) if who == "centre" => Ok(()),
+        other => Err(format!(
+            "no wake-up for the quarantine within 2 s: {other:?}"
+        )),
+    }
+}
+
+async fn a_remote_host_without_tls_is_refused(_db: Db) -> CaseResult {
+    let started = Instant::now();
+    match Central::connect(
+        "postgresql://dock1:x@central.warehouse.example/scantrail",
+        None,
+    )
+    .await
+    {
+        Err(e @ CentralError::PlaintextRefused { .. }) => {
+            let text = e.to_string();
+            ensure!(
+                text.contains("central.warehouse.example") && text.contains("sslmode"),
+                "{text}"
+            );
+            ensure!(
+                started.elapsed() < Duration::from_secs(1),
+                "it tried to connect first"
+            );
+            Ok(())
+        }
+        Err(e) => Err(format!("expected a plaintext refusal, got: {e}")),
+        Ok(_) => Err("connected without TLS".into()),
+    }
+}
+
+/// Debian's clusters serve the `ssl-cert` package's self-signed certificate for `localhost`:
+/// it is its own root.
+const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+
+async fn encrypted(central: &Central) -> Result<bool, String> {
+    central.ssl_in_use().await.map_err(|e| e.to_string())
+}
+
+async fn tls_is_verified_against_the_root_certificate(db: Db) -> CaseResult {
+    let base = |host: &str, tls: &str| {
+        format!(
+            "postgresql://{}:{}@{host}:{}/{}?{tls}",
+            env("PGUSER"),
+            env("PGPASSWORD"),
+            env("PGPORT"),
+            db.name
+        )
+    };
+    let full = format!("sslmode=verify-full&sslrootcert={SNAKEOIL}");
+    let central = Central::connect(&base("localhost", &full), None)
+        .await
+        .map_err(|e| format!("verify-full for localhost: {e}"))?;
+    ensure!(
+        encrypted(&central).await?,
+        "verify-full connected without TLS"
+    );
+    // The certificate names localhost, not 127.0.0.1: verify-full refuses, verify-ca takes it.
+    match Central::connect(&base("127.0.0.1", &full), None).await {
+        Err(e) if e.is_unreachable() => {}
+        Err(e) => return Err(format!("verify-full for 127.0.0.1: {e}")),
+        Ok(_) => return Err("verify-full accepted a certificate for another name".into()),
+    }
+    let ca = format!("sslmode=verify-ca&sslrootcert={SNAKEOIL}");
+    let central = Central::connect(&base("127.0.0.1", &ca), None)
+        .await
+        .map_err(|e| format!("verify-ca: {e}"))?;
+    ensure!(
+        encrypted(&central).await?,
+        "verify-ca connected without TLS"
+    );
+    let central = Central::connect(&base("127.0.0.1", "sslmode=require"), None)
+        .await
+        .map_err(|e| format!("require: {e}"))?;
+    ensure!(encrypted(&central).await?, "require connected without TLS");
+    Ok(())
+}
+
+/// `scantrail central …` with a config of its own, from a scratch directory.
+fn cli(dir: &std::path::Path, args: &[&str], url_env: Option<&str>) -> (i32, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scantrail"));
+    command
+        .current_dir(dir)
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("SCANTRAIL_CENTRAL_URL");
+    if let Some(url) = url_env {
+        command.env("SCANTRAIL_CENTRAL_URL", url);
+    }
+    match command.output() {
+        Ok(out) => (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+        Err(e) => (-1, String::new(), e.to_string()),
+    }
+}
+
+async fn the_cli_administers_the_centre(db: Db) -> CaseResult {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path();
+    std::fs::write(path.join("config.toml"), "[station]\nname = \"office\"\n")
+        .map_err(|e| e.to_string())?;
+    let url = db.url();
+    let (code, out, err) = cli(path, &["central", "--url", &url, "migrate"], None);
+    ensure!(
+        code == 0 && out.contains("version 1"),
+        "migrate: {code} {out} {err}"
+    );
+    let (code, out, err) = cli(path, &["central", "migrate"], Some(&url));
+    ensure!(
+        code == 0 && out.contains("up to date"),
+        "migrate again: {code} {out} {err}"
+    );
+    let (code, out, err) = cli(path, &["central", "station", "add", "dock1"], Some(&url));
+    let station_url = out.trim();
+    ensure!(
+        code == 0
+            && station_url.starts_with("postgresql://")
+            && station_url.contains(".dock1:")
+            && err.contains("[sync] url"),
+        "station add: {code} {out} {err}"
+    );
+    let dock = Central::connect(station_url, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        path.join("products.csv"),
+        "sku,name,tracking,barcodes\nSKU-1,Widget,lot,W-1\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let (code, out, err) = cli(
+        path,
+        &["central", "import", "products", "products.csv"],
+        Some(&url),
+    );
+    ensure!(
+        code == 0 && out.contains("1 products added"),
+        "import: {code} {out} {err}"
+    );
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", Some("L-9"), None, 4, "A-01")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let (code, out, err) = cli(
+        path,
+        &[
+            "central",
+            "lot",
+            "quarantine",
+            "L-9",
+            "--product",
+            "SKU-1",
+            "--reason",
+            "recall 12",
+        ],
+        Some(&url),
+    );
+    ensure!(
+        code == 0 && out.contains("quarantined"),
+        "quarantine: {code} {out} {err}"
+    );
+    let pulled = dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    let lot = pulled.iter().find_map(|i| match &i.item {
+        Feed::Lot(l) => Some(l.clone()),
+        _ => None,
+    });
+    ensure!(
+        lot.as_ref()
+            .is_some_and(|l| l.code == "L-9" && l.reason.as_deref() == Some("recall 12")),
+        "pulled {pulled:?}"
+    );
+    let (code, _, err) = cli(
+        path,
+        &[
+            "central",
+            "lot",
+            "release",
+            "L-404",
+            "--product",
+            "SKU-1",
+            "--reason",
+            "x",
+        ],
+        Some(&url),
+    );
+    ensure!(
+        code == 1 && err.contains("L-404"),
+        "an unknown lot: {code} {err}"
+    );
+    let (code, _, err) = cli(
+        path,
+        &[
+            "central",
+            "--url",
+            "postgresql://x@central.example/wh",
+            "migrate",
+        ],
+        None,
+    );
+    ensure!(
+        code == 1 && err.contains("without TLS"),
+        "plaintext: {code} {err}"
+    );
+    let (code, _, err) = cli(path, &["central", "migrate"], None);
+    ensure!(
+        code == 1 && err.contains("[sync] url"),
+        "no URL: {code} {err}"
+    );
+    Ok(())
+}
