@@ -1,7 +1,7 @@
 //! The store's promises, tested against a real SQLite file: the journal cannot be changed,
 //! the database itself refuses a duplicate serial even from two connections at once, the
-//! projections always equal their rebuild from the journal, and a backup taken while scans
-//! are written is complete and consistent.
+//! projections always equal their rebuild from the journal (other stations' pulled facts
+//! included), and a backup taken while scans are written is complete and consistent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -232,6 +232,221 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// Plays the actions, each as the station's own scan or, where `pulled` says so, as another
+/// station's fact pulled from the centre, and checks the projections against their rebuild.
+/// Own scans alone also keep stock from going negative and every in-stock serial counted
+/// once at its place; pulled facts may break both (that is what the centre's conflicts are
+/// for), never the rebuild.
+fn play(actions: &[Action], pulled: &[bool]) -> Result<(), TestCaseError> {
+    use scantrail::sync::wire::{Feed, FeedItem, PushedGroup, WireMovement};
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut store) = catalog_store(dir.path(), &fast_db_config());
+    // An untracked, a lot-tracked and a serial-tracked product.
+    let skus = ["USB-C1M", "ASP-500", "LAP-X1"];
+    let codes = ["DOCK", "A-01-3", "B-02", "PACK"];
+    let products = skus.map(|s| product(&store, s));
+    let locations = codes.map(|c| location(&store, c));
+    let code_of = |id| {
+        codes
+            .iter()
+            .zip(locations)
+            .find(|(_, l)| *l == id)
+            .map(|(c, _)| c.to_string())
+    };
+    let customer = store.document_by_ref("SO-7781").unwrap().unwrap();
+    let mut recorded: Vec<NewMovement> = Vec::new();
+    let mut recorded_ids = Vec::new();
+    let mut reversed = std::collections::HashSet::new();
+    let mut gseq = 0;
+    let mut any_pulled = false;
+    let movement = |kind, p: usize, lot: usize, serial: usize, qty: u32, from, to| NewMovement {
+        kind,
+        product: products[p],
+        lot: (p == 1).then(|| LotSpec {
+            code: format!("L{lot}"),
+            expiry: None,
+        }),
+        serial: (p == 2).then(|| format!("SN-{serial}")),
+        qty: if p == 2 { 1 } else { qty },
+        from,
+        to,
+        partner: None,
+        document: None,
+        reverses: None,
+    };
+    for (a, &as_pulled) in actions
+        .iter()
+        .zip(pulled.iter().chain(std::iter::repeat(&false)))
+    {
+        let m = match *a {
+            Action::Receive {
+                product,
+                lot,
+                serial,
+                qty,
+                to,
+            } => movement(
+                MovementKind::Receive,
+                product,
+                lot,
+                serial,
+                qty,
+                None,
+                Some(locations[to]),
+            ),
+            Action::Transfer {
+                product,
+                lot,
+                serial,
+                qty,
+                from,
+                to,
+            } => {
+                if from == to {
+                    continue;
+                }
+                movement(
+                    MovementKind::Transfer,
+                    product,
+                    lot,
+                    serial,
+                    qty,
+                    Some(locations[from]),
+                    Some(locations[to]),
+                )
+            }
+            Action::Ship {
+                product,
+                lot,
+                serial,
+                qty,
+                from,
+            } => NewMovement {
+                partner: Some(customer.partner),
+                document: Some(customer.id),
+                ..movement(
+                    MovementKind::Ship,
+                    product,
+                    lot,
+                    serial,
+                    qty,
+                    Some(locations[from]),
+                    None,
+                )
+            },
+            Action::Return {
+                product,
+                lot,
+                serial,
+                qty,
+                to,
+            } => NewMovement {
+                partner: Some(customer.partner),
+                ..movement(
+                    MovementKind::Return,
+                    product,
+                    lot,
+                    serial,
+                    qty,
+                    None,
+                    Some(locations[to]),
+                )
+            },
+            Action::Undo { back } => {
+                if recorded.is_empty() {
+                    continue;
+                }
+                let i = recorded.len() - 1 - back % recorded.len();
+                // Only the station that made a movement undoes it, once: the centre never
+                // hands out a second undo of one movement.
+                if as_pulled && reversed.contains(&recorded_ids[i]) {
+                    continue;
+                }
+                let original = recorded[i].clone();
+                NewMovement {
+                    kind: MovementKind::Reversal,
+                    from: original.to,
+                    to: original.from,
+                    reverses: Some(recorded_ids[i]),
+                    ..original
+                }
+            }
+        };
+        let before = count(&path, "movements");
+        if as_pulled {
+            let p = products.iter().position(|p| *p == m.product).unwrap();
+            let id = uuid::Uuid::now_v7();
+            gseq += 1;
+            let g = group("x", vec![]);
+            let item = FeedItem {
+                gseq,
+                item: Feed::Group(PushedGroup {
+                    seq: gseq,
+                    id: g.id,
+                    at: g.at,
+                    station: "DOCK-9".into(),
+                    operator: None,
+                    device: None,
+                    raw: "x".into(),
+                    outcome: scantrail::domain::Outcome::Ok,
+                    message: "ok".into(),
+                    movements: vec![WireMovement {
+                        id,
+                        kind: m.kind,
+                        sku: skus[p].into(),
+                        lot: m.lot.as_ref().map(|l| l.code.clone()),
+                        expiry: None,
+                        serial: m.serial.clone(),
+                        qty: m.qty,
+                        from: m.from.and_then(code_of),
+                        to: m.to.and_then(code_of),
+                        partner: m.partner.map(|_| customer.partner_name.clone()),
+                        document: m.document.map(|_| customer.reference.clone()),
+                        reverses: m.reverses,
+                    }],
+                    close_document: None,
+                }),
+            };
+            // A fact is never refused.
+            let applied = store.apply_feed(&[item]).unwrap();
+            prop_assert_eq!(applied.groups, 1);
+            prop_assert_eq!(count(&path, "movements"), before + 1);
+            any_pulled = true;
+            reversed.extend(m.reverses);
+            recorded.push(m);
+            recorded_ids.push(id);
+            continue;
+        }
+        match store.commit(&group("x", vec![m.clone()])).unwrap() {
+            Committed::Recorded { movements } => {
+                reversed.extend(m.reverses);
+                recorded.push(m);
+                recorded_ids.push(movements[0]);
+            }
+            Committed::Refused(_) => prop_assert_eq!(count(&path, "movements"), before),
+        }
+    }
+    let differences = store.verify().unwrap();
+    prop_assert!(differences.is_empty(), "{:?}", differences);
+    prop_assert!(!recorded.is_empty());
+    if any_pulled {
+        return Ok(());
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let negative: i64 = raw
+        .query_row("SELECT count(*) FROM stock WHERE qty < 0", [], |r| r.get(0))
+        .unwrap();
+    prop_assert_eq!(negative, 0);
+    // Every in-stock serial is counted exactly once in stock at its location.
+    let mismatched: i64 = raw.query_row(
+        "SELECT count(*) FROM (SELECT location_id, product_id, ifnull(lot_id, 0) AS lot, count(*) AS n
+           FROM serials WHERE status = 'in_stock' GROUP BY 1, 2, 3) s
+         LEFT JOIN stock t ON t.location_id = s.location_id AND t.product_id = s.product_id AND t.lot_id = s.lot
+         WHERE t.qty IS NOT s.n", [], |r| r.get(0)).unwrap();
+    prop_assert_eq!(mismatched, 0);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -239,78 +454,18 @@ proptest! {
     /// journal, stock is never negative and no serial is in two places.
     #[test]
     fn projections_always_equal_their_rebuild(actions in proptest::collection::vec(action(), 150..250)) {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, mut store) = catalog_store(dir.path(), &fast_db_config());
-        // An untracked, a lot-tracked and a serial-tracked product.
-        let products = [product(&store, "USB-C1M"), product(&store, "ASP-500"), product(&store, "LAP-X1")];
-        let locations = ["DOCK", "A-01-3", "B-02", "PACK"].map(|c| location(&store, c));
-        let customer = store.document_by_ref("SO-7781").unwrap().unwrap();
-        let mut recorded: Vec<NewMovement> = Vec::new();
-        let mut recorded_ids = Vec::new();
-        let movement = |kind, p: usize, lot: usize, serial: usize, qty: u32, from, to| NewMovement {
-            kind,
-            product: products[p],
-            lot: (p == 1).then(|| LotSpec { code: format!("L{lot}"), expiry: None }),
-            serial: (p == 2).then(|| format!("SN-{serial}")),
-            qty: if p == 2 { 1 } else { qty },
-            from,
-            to,
-            partner: None,
-            document: None,
-            reverses: None,
-        };
-        for a in &actions {
-            let m = match *a {
-                Action::Receive { product, lot, serial, qty, to } =>
-                    movement(MovementKind::Receive, product, lot, serial, qty, None, Some(locations[to])),
-                Action::Transfer { product, lot, serial, qty, from, to } => {
-                    if from == to { continue; }
-                    movement(MovementKind::Transfer, product, lot, serial, qty, Some(locations[from]), Some(locations[to]))
-                }
-                Action::Ship { product, lot, serial, qty, from } => NewMovement {
-                    partner: Some(customer.partner),
-                    document: Some(customer.id),
-                    ..movement(MovementKind::Ship, product, lot, serial, qty, Some(locations[from]), None)
-                },
-                Action::Return { product, lot, serial, qty, to } => NewMovement {
-                    partner: Some(customer.partner),
-                    ..movement(MovementKind::Return, product, lot, serial, qty, None, Some(locations[to]))
-                },
-                Action::Undo { back } => {
-                    if recorded.is_empty() { continue; }
-                    let i = recorded.len() - 1 - back % recorded.len();
-                    let original = recorded[i].clone();
-                    NewMovement {
-                        kind: MovementKind::Reversal,
-                        from: original.to,
-                        to: original.from,
-                        reverses: Some(recorded_ids[i]),
-                        ..original
-                    }
-                }
-            };
-            let before = count(&path, "movements");
-            match store.commit(&group("x", vec![m.clone()])).unwrap() {
-                Committed::Recorded { movements } => {
-                    recorded.push(m);
-                    recorded_ids.push(movements[0]);
-                }
-                Committed::Refused(_) => prop_assert_eq!(count(&path, "movements"), before),
-            }
-        }
-        let differences = store.verify().unwrap();
-        prop_assert!(differences.is_empty(), "{:?}", differences);
-        let raw = rusqlite::Connection::open(&path).unwrap();
-        let negative: i64 = raw.query_row("SELECT count(*) FROM stock WHERE qty < 0", [], |r| r.get(0)).unwrap();
-        prop_assert_eq!(negative, 0);
-        // Every in-stock serial is counted exactly once in stock at its location.
-        let mismatched: i64 = raw.query_row(
-            "SELECT count(*) FROM (SELECT location_id, product_id, ifnull(lot_id, 0) AS lot, count(*) AS n
-               FROM serials WHERE status = 'in_stock' GROUP BY 1, 2, 3) s
-             LEFT JOIN stock t ON t.location_id = s.location_id AND t.product_id = s.product_id AND t.lot_id = s.lot
-             WHERE t.qty IS NOT s.n", [], |r| r.get(0)).unwrap();
-        prop_assert_eq!(mismatched, 0);
-        prop_assert!(!recorded.is_empty());
+        play(&actions, &[])?;
+    }
+
+    /// Own scans mixed with other stations' movements pulled as facts (which this station's
+    /// checks would often refuse): every fact is applied and the projections still equal
+    /// their rebuild.
+    #[test]
+    fn projections_equal_their_rebuild_with_pulled_facts(
+        actions in proptest::collection::vec((action(), proptest::bool::weighted(0.3)), 150..250),
+    ) {
+        let (actions, pulled): (Vec<Action>, Vec<bool>) = actions.into_iter().unzip();
+        play(&actions, &pulled)?;
     }
 }
 

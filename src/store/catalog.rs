@@ -535,14 +535,14 @@ fn has_movements(tx: &Transaction<'_>, product: ProductId) -> Result<bool> {
         .query_row([product], |r| r.get(0))?)
 }
 
-fn location_id(tx: &Transaction<'_>, code: &str) -> Result<Option<LocationId>> {
+pub(super) fn location_id(tx: &Transaction<'_>, code: &str) -> Result<Option<LocationId>> {
     Ok(tx
         .prepare_cached("SELECT id FROM locations WHERE code = ?1")?
         .query_row([code], |r| r.get(0))
         .optional()?)
 }
 
-fn partner_id(tx: &Transaction<'_>, name: &str) -> Result<PartnerId> {
+pub(super) fn partner_id(tx: &Transaction<'_>, name: &str) -> Result<PartnerId> {
     tx.prepare_cached("INSERT INTO partners (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
         .execute([name])?;
     Ok(tx

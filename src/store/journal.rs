@@ -117,7 +117,6 @@ impl Refusal {
             Some("append_only") => Refusal::AppendOnly,
             _ if msg.contains("serials.product_id, serials.serial") => Refusal::SerialExists,
             _ if msg.contains("movements.reverses") => Refusal::AlreadyReversed,
-            _ if msg.contains("CHECK constraint failed: qty >= 0") => Refusal::InsufficientStock,
             _ => Refusal::Constraint(msg.to_owned()),
         })
     }
@@ -219,10 +218,17 @@ fn write_group(tx: &Transaction<'_>, group: &Group) -> Result<Vec<Uuid>> {
         ids.push(id);
     }
     if let Some(doc) = group.close_document {
-        tx.prepare_cached(
-            "UPDATE documents SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'open'",
-        )?
-        .execute(params![doc, at])?;
+        let closed = tx
+            .prepare_cached(
+                "UPDATE documents SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'open'",
+            )?
+            .execute(params![doc, at])?;
+        if closed == 1 {
+            tx.prepare_cached(
+                "INSERT INTO document_closes (scan_id, document_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![group.id, doc])?;
+        }
     }
     Ok(ids)
 }
@@ -247,7 +253,7 @@ fn insert_scan(tx: &Transaction<'_>, group: &Group, scan: &ScanRecord) -> Result
 
 /// The lot's id, creating the lot on first use; a first expiry is kept, a later one does not
 /// overwrite it.
-fn lot_for(
+pub(super) fn lot_for(
     tx: &Transaction<'_>,
     product: ProductId,
     spec: &LotSpec,

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_drop_unused_indexes.sql"),
     include_str!("migrations/003_serials_found_through_the_journal.sql"),
+    include_str!("migrations/004_sync_pulled_facts.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -14,6 +14,7 @@ mod journal;
 mod migrations;
 mod picking;
 mod reports;
+mod sync;
 mod verify;
 mod world;
 
@@ -27,6 +28,7 @@ pub use picking::PickStock;
 pub use reports::{
     ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace, StockFilter, StockRow,
 };
+pub use sync::{Applied, Outbox, SyncStatus};
 pub use verify::Difference;
 
 use crate::config::DatabaseConfig;

@@ -161,11 +161,13 @@ pub struct ExportMovement {
 }
 
 impl Store {
-    /// Stock on hand (quantities above zero), by SKU, lot and location.
+    /// Stock on hand, by SKU, lot and location: every quantity that is not zero. Below zero
+    /// only at a synced station, where other stations' movements are applied as facts and
+    /// together took more than this station's books held (SPEC §7: a conflict).
     pub fn stock(&self, filter: &StockFilter) -> Result<Vec<StockRow>> {
         // Only the filters given become terms: an `?1 IS NULL OR …` term would keep SQLite
         // from using the stock table's key, and read every row of it instead.
-        let mut terms = vec!["s.qty > 0"];
+        let mut terms = vec!["s.qty <> 0"];
         if filter.sku.is_some() {
             terms.push("s.product_id = (SELECT id FROM products WHERE sku = ?1)");
         }
