@@ -319,3 +319,39 @@ fn pick_hint_passes_over_a_quarantined_lot() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_synced_station_shows_its_last_sync_what_waits_and_its_conflicts() {
+    use scantrail::ui::view::SyncView;
+    let mut kiosk = Kiosk::new();
+    kiosk.view.sync = Some(SyncView {
+        last_sync: Some("10:42:07".into()),
+        pending: 3,
+        conflicts: 1,
+        online: true,
+    });
+    let screen = kiosk.render(80, 24, "xterm-256color");
+    let header = text(&screen).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        header.contains("sync 10:42:07 · 3 waiting · 1 conflict(s)"),
+        "{header}"
+    );
+    // An open conflict is something to look at: yellow, like a missing scanner.
+    assert_eq!(cell_of(&screen, "sync 10:42").unwrap().fg, Color::Yellow);
+    kiosk.view.sync = Some(SyncView {
+        last_sync: Some("10:42:07".into()),
+        pending: 12,
+        conflicts: 0,
+        online: false,
+    });
+    let screen = kiosk.render(80, 24, "xterm-256color");
+    let header = text(&screen).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        header.contains("offline since 10:42:07 · 12 waiting"),
+        "{header}"
+    );
+    // A standalone station shows nothing of sync.
+    kiosk.view.sync = None;
+    let header = text(&kiosk.render(80, 24, "xterm-256color"));
+    assert!(!header.contains("sync") && !header.contains("offline"));
+}

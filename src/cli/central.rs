@@ -57,9 +57,12 @@ pub struct CentralImportArgs {
 }
 
 /// Where the central URL comes from, in SPEC §7's order.
-fn central_url(ctx: &Context, args: &CentralArgs) -> anyhow::Result<(String, Option<PathBuf>)> {
-    if let Some(url) = &args.url {
-        return Ok((url.clone(), None));
+pub(super) fn url_for(
+    ctx: &Context,
+    url: Option<&str>,
+) -> anyhow::Result<(String, Option<PathBuf>)> {
+    if let Some(url) = url {
+        return Ok((url.to_owned(), None));
     }
     if let Some(url) = std::env::var("SCANTRAIL_CENTRAL_URL")
         .ok()
@@ -77,7 +80,7 @@ fn central_url(ctx: &Context, args: &CentralArgs) -> anyhow::Result<(String, Opt
 }
 
 /// Runs `work` on a small current-thread runtime (the connection is driven by a task).
-fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+pub(super) fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -86,7 +89,7 @@ fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<
 }
 
 pub fn run(ctx: &Context, args: &CentralArgs) -> anyhow::Result<ExitCode> {
-    let (url, password_file) = central_url(ctx, args)?;
+    let (url, password_file) = url_for(ctx, args.url.as_deref())?;
     block_on(async {
         let mut central = Central::connect(&url, password_file.as_deref()).await?;
         match &args.command {

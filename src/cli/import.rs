@@ -30,10 +30,30 @@ pub enum ImportKind {
     Orders,
 }
 
+impl ImportKind {
+    /// The word on the command line.
+    pub fn word(self) -> &'static str {
+        match self {
+            ImportKind::Products => "products",
+            ImportKind::Locations => "locations",
+            ImportKind::Orders => "orders",
+        }
+    }
+}
+
 /// Rows above which a progress bar is worth drawing.
 const PROGRESS_FROM: usize = 5_000;
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    if ctx.config.sync.url.is_some() {
+        // A station's own catalog would fork from the centre's, which every station pulls.
+        anyhow::bail!(
+            "this station syncs with a central database ([sync] url in {}): the catalog is kept there. Import it centrally with `scantrail central import {} {}`; this station receives it with the next sync",
+            ctx.source,
+            args.what.word(),
+            args.file.display()
+        );
+    }
     let label = file_label(&args.file);
     let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {label}"))?;
     let input = std::io::BufReader::new(file);

@@ -22,6 +22,7 @@ mod lot;
 mod replay;
 mod run;
 mod stock;
+mod sync;
 mod trace;
 
 /// scantrail: barcode scans become a lot- and serial-tracked stock journal.
@@ -65,6 +66,10 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Administer the central PostgreSQL database that stations sync through.
     Central(central::CentralArgs),
+    /// One sync round with the central database (push, then pull), or where it stands.
+    Sync(sync::SyncArgs),
+    /// What the centre found when it put every station's scans together.
+    Conflicts(sync::ConflictsArgs),
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -165,6 +170,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Run(args) => run::run(&ctx, args),
                 Command::Devices(args) => devices::run(&ctx, args),
                 Command::Central(args) => central::run(&ctx, args),
+                Command::Sync(args) => sync::run(&ctx, args),
+                Command::Conflicts(args) => sync::conflicts(&ctx, args),
                 Command::Config(_) | Command::Decode(_) => unreachable_config(),
             }
         }

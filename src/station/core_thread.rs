@@ -4,9 +4,11 @@
 use super::{CoreInput, Event, Happened};
 use crate::core::Core;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Starts the core thread.
 pub(super) fn spawn<T: Send + 'static>(
@@ -14,10 +16,11 @@ pub(super) fn spawn<T: Send + 'static>(
     inputs: Receiver<CoreInput>,
     picture: impl FnMut(&Core, DateTime<Utc>, Happened) -> T + Send + 'static,
     events: Sender<Event<T>>,
+    nudge: Arc<Notify>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("scantrail-core".into())
-        .spawn(move || run(core, &inputs, picture, &events))
+        .spawn(move || run(core, &inputs, picture, &events, &nudge))
 }
 
 /// The next input, or `None` when the next deadline comes first; `Err` when every sender
@@ -41,6 +44,7 @@ fn run<T>(
     inputs: &Receiver<CoreInput>,
     mut picture: impl FnMut(&Core, DateTime<Utc>, Happened) -> T,
     events: &Sender<Event<T>>,
+    nudge: &Notify,
 ) {
     let started = picture(&core, Utc::now(), Happened::Started);
     if events.send(Event::Front(started)).is_err() {
@@ -57,6 +61,7 @@ fn run<T>(
                 core.unreadable_scan(now, "(unreadable scan)", Some(&device), &why),
             )),
             Some(CoreInput::Notice(feedback)) => Happened::Notice(feedback),
+            Some(CoreInput::Synced(news)) => Happened::Synced(news),
             None => {
                 let notices = core.tick(now);
                 if notices.is_empty() {
@@ -73,8 +78,10 @@ fn run<T>(
             return;
         }
         if scanned {
-            // The outcome is on its way to the screen: now the WAL may be checkpointed.
+            // The outcome is on its way to the screen: now the WAL may be checkpointed, and
+            // the sync task (if any) may send the scan to the centre.
             core.after_scan();
+            nudge.notify_one();
         }
     }
 }

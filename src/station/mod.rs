@@ -14,16 +14,21 @@
 mod core_thread;
 mod headless;
 mod scanners;
+mod sync;
 
 pub use headless::run_headless;
+pub use sync::SyncNews;
 
-use crate::config::InputConfig;
+use crate::config::{Config, InputConfig};
 use crate::core::{Core, ScanReport};
 use crate::session::Feedback;
 use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// What reaches the core thread: the one place where its inputs are gathered.
 #[derive(Debug)]
@@ -39,6 +44,8 @@ pub enum CoreInput {
     },
     /// News for the recent list (a scanner plugged in or out, one that cannot be opened).
     Notice(Feedback),
+    /// A sync round ended (from the sync task).
+    Synced(SyncNews),
     /// Finish the scan being written, then stop.
     Quit,
 }
@@ -54,6 +61,8 @@ pub enum Happened {
     Notice(Feedback),
     /// Pending pairings dropped by their deadlines, with no scan.
     TimedOut(Vec<Feedback>),
+    /// A sync round ended: where the station stands with the centre.
+    Synced(SyncNews),
 }
 
 /// What the loop of the front end waits for.
@@ -86,6 +95,8 @@ pub struct Station<T> {
     events: Sender<Event<T>>,
     news: Receiver<Event<T>>,
     core: JoinHandle<()>,
+    /// Rung by the core thread after each scan, so the sync task pushes it soon.
+    nudge: Arc<Notify>,
     watchdog: Option<Duration>,
     ready: bool,
 }
@@ -108,13 +119,15 @@ impl<T: Send + 'static> Station<T> {
     ) -> std::io::Result<Station<T>> {
         let (inputs, input_rx) = mpsc::channel::<CoreInput>();
         let (events, news) = mpsc::channel::<Event<T>>();
-        let core = core_thread::spawn(core, input_rx, picture, events.clone())?;
+        let nudge = Arc::new(Notify::new());
+        let core = core_thread::spawn(core, input_rx, picture, events.clone(), nudge.clone())?;
         spawn_signal_thread(events.clone())?;
         Ok(Station {
             inputs,
             events,
             news,
             core,
+            nudge,
             watchdog: crate::notify::watchdog_interval(),
             ready: false,
         })
@@ -133,6 +146,23 @@ impl<T: Send + 'static> Station<T> {
     /// Starts reading the scanners the config selects, on a thread of their own.
     pub fn start_scanners(&self, input: &InputConfig) {
         scanners::start(input, self.inputs(), self.events());
+    }
+
+    /// Starts the sync task when `[sync] url` is set (SPEC §7): rounds with the centre in
+    /// the background, their news to the core thread. `db` is the station's database file.
+    pub fn start_sync(&self, config: &Config, db: &Path) -> std::io::Result<bool> {
+        let Some(url) = config.sync.url.clone() else {
+            return Ok(false);
+        };
+        let task = sync::SyncTask {
+            db: db.to_owned(),
+            database: config.database.clone(),
+            sync: config.sync.clone(),
+            station: config.station_name(),
+            url,
+        };
+        sync::start(task, self.inputs(), self.nudge.clone())?;
+        Ok(true)
     }
 
     /// Tells systemd the station is ready (once).

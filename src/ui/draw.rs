@@ -167,9 +167,36 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
         Some((connected, _)) if connected > 0 => format!("scanners {connected} "),
         _ => "keyboard ".to_owned(),
     };
-    let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
+    // "sync 10:42 · 3 waiting · 1 conflict", "offline · 12 waiting" for a synced station.
+    let sync = view.sync.as_ref().map(|s| {
+        let mut text = match (&s.last_sync, s.online) {
+            (Some(at), true) => format!("sync {at}"),
+            (None, true) => "sync".to_owned(),
+            (Some(at), false) => format!("offline since {at}"),
+            (None, false) => "offline".to_owned(),
+        };
+        if s.pending > 0 {
+            text.push_str(&format!(" · {} waiting", s.pending));
+        }
+        if s.conflicts > 0 {
+            text.push_str(&format!(" · {} conflict(s)", s.conflicts));
+        }
+        text.push_str("  ");
+        let style = if !s.online || s.conflicts > 0 {
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        Span::styled(text, style)
+    });
+    let used: usize = left
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>()
+        + sync.as_ref().map_or(0, |s| s.content.chars().count());
     let pad = (area.width as usize).saturating_sub(used + right.chars().count());
     left.push(Span::raw(" ".repeat(pad)));
+    left.extend(sync);
     let right_style = match view.scanners {
         Some((c, n)) if c < n => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         _ => Style::new(),

@@ -40,11 +40,16 @@ pub struct KioskOptions {
 /// Runs the kiosk until Ctrl+C or a signal.
 pub fn run(core: Core, config: &Config, options: KioskOptions) -> std::io::Result<()> {
     let mut station_view = View::new(core.station());
+    let db = core.store().path().to_owned();
     let mut station = Station::start(core, move |core, now, happened| {
         let outcome = station_view.apply(core, now, &happened);
         UiEvent::View(Box::new(station_view.clone()), outcome)
     })?;
     station.start_scanners(&config.input);
+    // The demo warehouse is a scratch database: it is never sent to a centre.
+    if !options.demo {
+        station.start_sync(config, &db)?;
+    }
     let result = ratatui::try_init().and_then(|mut terminal| {
         let shown = spawn_terminal_reader(station.events())
             .and_then(|()| ui_loop(&mut terminal, &mut station, config, &options));

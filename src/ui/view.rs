@@ -6,7 +6,7 @@
 use crate::core::{Core, LookupView, ScanReport};
 use crate::domain::{DocumentKind, Outcome, Tracking};
 use crate::session::{Feedback, Mode, Pending, shown};
-use crate::station::Happened;
+use crate::station::{Happened, SyncNews};
 use crate::store::PickStock;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use std::collections::VecDeque;
@@ -90,6 +90,34 @@ pub struct View {
     pub help_open: bool,
     /// Barcodes a newcomer can type, for the demo.
     pub cheat_sheet: Vec<(String, String)>,
+    /// Where the station stands with the centre; `None` for a standalone station.
+    pub sync: Option<SyncView>,
+}
+
+/// The header's sync corner (SPEC §7): the last good round, scans not yet at the centre,
+/// open conflicts, and whether the centre answered last time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncView {
+    /// The last good round, as the clock shows it; `None` before the first.
+    pub last_sync: Option<String>,
+    /// Scans recorded here that the centre has not acknowledged.
+    pub pending: u64,
+    pub conflicts: u64,
+    /// Whether the last round reached the centre.
+    pub online: bool,
+}
+
+impl SyncView {
+    /// The station's sync state after a round.
+    pub fn from_news(news: &SyncNews) -> SyncView {
+        let status = news.status.as_ref();
+        SyncView {
+            last_sync: status.and_then(|s| s.last_sync).map(View::clock),
+            pending: status.map_or(0, |s| s.pending),
+            conflicts: status.map_or(0, |s| s.open_conflicts),
+            online: news.round.is_ok(),
+        }
+    }
 }
 
 impl View {
@@ -110,6 +138,7 @@ impl View {
             typing: String::new(),
             help_open: false,
             cheat_sheet: Vec::new(),
+            sync: None,
         }
     }
 
@@ -131,7 +160,15 @@ impl View {
             Happened::Started => None,
             Happened::Scanned(report) => {
                 self.record(report, &time);
+                // Every scan is logged, so every scan waits for the next round.
+                if let Some(sync) = &mut self.sync {
+                    sync.pending += 1;
+                }
                 Some(report.feedback.outcome)
+            }
+            Happened::Synced(news) => {
+                self.sync = Some(SyncView::from_news(news));
+                None
             }
             Happened::Notice(feedback) => {
                 self.notice(feedback, "(scanner)", &time);
