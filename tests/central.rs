@@ -67,6 +67,8 @@ fn main() -> ExitCode {
         case!(a_remote_host_without_tls_is_refused),
         case!(tls_is_verified_against_the_root_certificate),
         case!(the_cli_administers_the_centre),
+        case!(stations_share_one_truth_through_the_centre),
+        case!(a_copy_of_a_station_database_is_refused),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1221,5 +1223,267 @@ async fn the_cli_administers_the_centre(db: Db) -> CaseResult {
         code == 1 && err.contains("[sync] url"),
         "no URL: {code} {err}"
     );
+    Ok(())
+}
+
+/// One station of the warehouse: its own folder, config and SQLite database, driven through
+/// the real binary.
+struct Station {
+    dir: tempfile::TempDir,
+}
+
+impl Station {
+    async fn new(central: &Central, name: &str) -> Result<Station, String> {
+        let access = central.add_station(name).await.map_err(|e| e.to_string())?;
+        Station::with_url(name, &access.url)
+    }
+
+    fn with_url(name: &str, url: &str) -> Result<Station, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("[station]\nname = \"{name}\"\n\n[sync]\nurl = \"{url}\"\n"),
+        )
+        .map_err(|e| e.to_string())?;
+        let station = Station { dir };
+        station.ok(&["init"])?;
+        Ok(station)
+    }
+
+    /// The binary with this station's config and database.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let db = self.dir.path().join("station.db");
+        let mut all = vec!["--db", db.to_str().unwrap_or_default()];
+        all.extend_from_slice(args);
+        cli(self.dir.path(), &all, None)
+    }
+
+    fn ok(&self, args: &[&str]) -> Result<String, String> {
+        match self.run(args) {
+            (0, out, _) => Ok(out),
+            (code, out, err) => Err(format!("{args:?}: exit {code}: {out} {err}")),
+        }
+    }
+
+    /// Scans through the station's state machine; every outcome must be `want`.
+    fn scan(&self, scans: &str, want: &str) -> Result<(), String> {
+        let file = self.dir.path().join("scans.scan");
+        std::fs::write(&file, scans).map_err(|e| e.to_string())?;
+        let out = self.ok(&["replay", file.to_str().unwrap_or_default(), "--json"])?;
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+            ensure!(
+                v["outcome"] == want || v["scan"].as_str().is_some_and(|s| s.starts_with("CMD-")),
+                "{} at {}: {line}",
+                v["scan"],
+                self.dir.path().display()
+            );
+        }
+        Ok(())
+    }
+
+    fn json(&self, args: &[&str]) -> Result<serde_json::Value, String> {
+        let out = self.ok(args)?;
+        serde_json::from_str(&out).map_err(|e| format!("{args:?}: {e}: {out}"))
+    }
+}
+
+/// The demo catalog, imported at the centre.
+fn central_catalog(dir: &std::path::Path, url: &str) -> Result<(), String> {
+    std::fs::write(dir.join("config.toml"), "[station]\nname = \"office\"\n")
+        .map_err(|e| e.to_string())?;
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    for what in ["locations", "products", "orders"] {
+        let file = demo.join(format!("{what}.csv"));
+        let (code, out, err) = cli(
+            dir,
+            &["central", "import", what, file.to_str().unwrap_or_default()],
+            Some(url),
+        );
+        ensure!(code == 0, "central import {what}: {code} {out} {err}");
+    }
+    Ok(())
+}
+
+const LAPTOP: &str = "0614141000029";
+
+async fn stations_share_one_truth_through_the_centre(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let dock2 = Station::new(&central, "dock2").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    for s in [&dock1, &dock2, &pack3] {
+        let out = s.ok(&["sync"])?;
+        ensure!(out.contains("up to date"), "first sync: {out}");
+    }
+    // A local import on a synced station would fork the catalog: refused, naming the way.
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/products.csv");
+    let (code, _, err) = dock1.run(&["import", "products", demo.to_str().unwrap_or_default()]);
+    ensure!(
+        code == 1 && err.contains("scantrail central import products"),
+        "local import on a synced station: {code} {err}"
+    );
+    // Received at dock 1 …
+    dock1.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9000-0001\nSN-9000-0002\n"),
+        "ok",
+    )?;
+    let status = dock1.json(&["sync", "status", "--json"])?;
+    ensure!(
+        status["pending"].as_u64() >= Some(4),
+        "pending before sync: {status}"
+    );
+    dock1.ok(&["sync"])?;
+    let status = dock1.json(&["sync", "status", "--json"])?;
+    ensure!(
+        status["pending"] == 0 && status["last_sync"].is_string() && status["station"] == "dock1",
+        "status after sync: {status}"
+    );
+    // … picked at packing station 3, which knows the serial from the pull.
+    pack3.ok(&["sync"])?;
+    pack3.scan(
+        &format!("CMD-PICK\nSO-7781\nLOC-DOCK\n{LAPTOP}\nSN-9000-0001\n"),
+        "ok",
+    )?;
+    pack3.ok(&["sync"])?;
+    // Dock 2 went offline (a port where no centre listens) and received while away.
+    let offline = dock2.dir.path().join("config.toml");
+    let config = std::fs::read_to_string(&offline).map_err(|e| e.to_string())?;
+    let port = env("PGPORT");
+    std::fs::write(&offline, config.replace(&format!(":{port}/"), ":1/"))
+        .map_err(|e| e.to_string())?;
+    dock2.scan(
+        &format!("CMD-RECEIVE\nLOC-B-01\n{LAPTOP}\nSN-9000-0002\nSN-9000-0003\n"),
+        "ok",
+    )?;
+    let (code, _, err) = dock2.run(&["sync"]);
+    ensure!(
+        code == 1 && err.contains("cannot be reached") && err.contains("next round"),
+        "sync while the centre is away: {code} {err}"
+    );
+    let status = dock2.json(&["sync", "status", "--json"])?;
+    ensure!(
+        status["pending"].as_u64() >= Some(4),
+        "pending offline: {status}"
+    );
+    std::fs::write(&offline, config).map_err(|e| e.to_string())?;
+    dock2.ok(&["sync"])?;
+    for s in [&dock1, &pack3, &dock2] {
+        s.ok(&["sync"])?;
+    }
+    // Every station's books are the same, and every station's projections are its journal's.
+    let books = dock1.json(&["stock", "--json"])?;
+    for s in [&dock2, &pack3] {
+        ensure!(
+            s.json(&["stock", "--json"])? == books,
+            "stock differs: {books}"
+        );
+    }
+    for s in [&dock1, &dock2, &pack3] {
+        s.ok(&["db", "verify"])?;
+    }
+    let trace = pack3.json(&["trace", "serial", "SN-9000-0001", "--json"])?;
+    ensure!(
+        trace["status"] == "shipped",
+        "SN-9000-0001 at pack3: {trace}"
+    );
+    // SN-9000-0002 was received at both docks while they were apart: one conflict, seen by
+    // every station and at the centre.
+    for s in [&dock1, &dock2, &pack3] {
+        let list = s.json(&["conflicts", "--json"])?;
+        let dup: Vec<_> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["kind"] == "serial_duplicate" && c["serial"] == "SN-9000-0002")
+            .collect();
+        ensure!(
+            dup.len() == 1 && dup[0]["status"] == "open",
+            "conflicts: {list}"
+        );
+    }
+    let list = dock1.json(&["conflicts", "--central", "--url", &db.url(), "--json"])?;
+    let id = list
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["serial"] == "SN-9000-0002"))
+        .and_then(|c| c["id"].as_i64())
+        .ok_or(format!("central conflicts: {list}"))?;
+    let id = id.to_string();
+    dock1.ok(&[
+        "conflicts",
+        "resolve",
+        &id,
+        "--note",
+        "dock2 relabelled its unit",
+        "--url",
+        &db.url(),
+    ])?;
+    dock2.ok(&["sync"])?;
+    let list = dock2.json(&["conflicts", "--json"])?;
+    ensure!(
+        list.as_array().is_some_and(|l| l
+            .iter()
+            .all(|c| c["serial"] != "SN-9000-0002" || c["status"] == "resolved")),
+        "resolved at the centre, seen at dock2: {list}"
+    );
+    Ok(())
+}
+
+async fn a_copy_of_a_station_database_is_refused(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let access = central
+        .add_station("dock1")
+        .await
+        .map_err(|e| e.to_string())?;
+    let dock1 = Station::with_url("dock1", &access.url)?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9100-0001\n"),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
+    // A second database set up as the same station (re-installed, or a copy of the config).
+    let twin = Station::with_url("dock1", &access.url)?;
+    // It may read the catalog (pull asks no instance)…
+    twin.ok(&["sync"])?;
+    // … but what it scanned is refused: the centre is fed by dock 1's database.
+    twin.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9100-0002\n"),
+        "ok",
+    )?;
+    let (code, _, err) = twin.run(&["sync"]);
+    ensure!(
+        code == 1 && err.contains("another station database"),
+        "a new database as dock1: {code} {err}"
+    );
+    // A file copy of dock 1's database (same instance id): once the two have scanned apart,
+    // the one that pushes second is refused, never merged silently.
+    let copy = Station::with_url("dock1", &access.url)?;
+    std::fs::copy(
+        dock1.dir.path().join("station.db"),
+        copy.dir.path().join("station.db"),
+    )
+    .map_err(|e| e.to_string())?;
+    dock1.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9100-0003\n"),
+        "ok",
+    )?;
+    copy.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9100-0004\n"),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
+    let (code, _, err) = copy.run(&["sync"]);
+    ensure!(code == 1, "a copy of dock1's database pushed: {err}");
+    // The original goes on.
+    dock1.scan(
+        &format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9100-0005\n"),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
     Ok(())
 }
