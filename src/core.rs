@@ -21,6 +21,7 @@ use crate::store::{
     Committed, Group, LotTrace, NewMovement, PickStock, ScanRecord, SerialTrace, StockFilter,
     StockRow, Store, StoreError,
 };
+use crate::sync::wire::WireConflict;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -419,7 +420,9 @@ impl Core {
                             t.serial,
                             t.history.len()
                         );
-                        (Some(LookupView::Serial(t)), message, Outcome::Info)
+                        let disputes = self.store.open_conflicts_of(sku, None, Some(serial))?;
+                        let (message, outcome) = marked(message, &disputes);
+                        (Some(LookupView::Serial(t)), message, outcome)
                     }
                     Err(StoreError::NotFound(m)) => (None, m, Outcome::Warn),
                     Err(e) => return Err(e),
@@ -446,7 +449,9 @@ impl Core {
                             ""
                         }
                     );
-                    (Some(LookupView::Lot(t)), message, Outcome::Info)
+                    let disputes = self.store.open_conflicts_of(sku, Some(lot), None)?;
+                    let (message, outcome) = marked(message, &disputes);
+                    (Some(LookupView::Lot(t)), message, outcome)
                 }
                 Err(StoreError::NotFound(m)) => (None, m, Outcome::Warn),
                 Err(e) => return Err(e),
@@ -514,6 +519,25 @@ impl Core {
             }
         })
     }
+}
+
+/// A lookup's answer about a serial or a lot that the centre found in an open conflict: the
+/// person is told, with the conflict's number, and the outcome is a warning.
+fn marked(message: String, disputes: &[WireConflict]) -> (String, Outcome) {
+    if disputes.is_empty() {
+        return (message, Outcome::Info);
+    }
+    let which: Vec<String> = disputes
+        .iter()
+        .map(|c| format!("#{} {} ({})", c.id, c.kind.as_str(), c.stations.join(", ")))
+        .collect();
+    (
+        format!(
+            "{message} — IN CONFLICT {}: see scantrail conflicts, tell a supervisor",
+            which.join(", ")
+        ),
+        Outcome::Warn,
+    )
 }
 
 fn failed_reason(e: &StoreError) -> String {

@@ -943,3 +943,79 @@ fn an_own_scan_writes_as_many_pages_at_version_4_as_at_version_3() {
         );
     }
 }
+
+#[test]
+fn a_serial_or_lot_in_an_open_conflict_is_marked_where_the_kiosk_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database: fast_db_config(),
+        ..Config::default()
+    };
+    let mut store = Store::open(&dir.path().join("k.db"), &config.database).unwrap();
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 24, 7, 0, 0)
+        .single()
+        .unwrap();
+    scantrail::demo::load(&mut store, &config, "DOCK-1", at).unwrap();
+    let conflict = |id, lot: Option<&str>, serial: Option<&str>, status| WireConflict {
+        id,
+        kind: ConflictKind::SerialDuplicate,
+        product: if lot.is_some() { "ASP-500" } else { "LAP-X1" }.into(),
+        lot: lot.map(str::to_owned),
+        serial: serial.map(str::to_owned),
+        location: None,
+        stations: vec!["DOCK-1".into(), "DOCK-2".into()],
+        detected_at: at,
+        status,
+        resolution: None,
+    };
+    store
+        .apply_feed(&[
+            FeedItem {
+                gseq: 1,
+                item: Feed::Conflict(conflict(
+                    7,
+                    None,
+                    Some("SN-4471-0091"),
+                    ConflictStatus::Open,
+                )),
+            },
+            FeedItem {
+                gseq: 2,
+                item: Feed::Conflict(conflict(8, Some("L2026-118"), None, ConflictStatus::Open)),
+            },
+            FeedItem {
+                gseq: 3,
+                item: Feed::Conflict(conflict(
+                    9,
+                    None,
+                    Some("SN-4471-0092"),
+                    ConflictStatus::Resolved,
+                )),
+            },
+        ])
+        .unwrap();
+    let mut core = Core::new(store, &config, "DOCK-1".into());
+    let now = at + chrono::Duration::hours(1);
+    core.scan(now, "CMD-LOOKUP", None);
+    let disputed = core.scan(now, "SN-4471-0091", None);
+    assert_eq!(disputed.feedback.outcome, Outcome::Warn, "{disputed:?}");
+    assert!(
+        disputed
+            .feedback
+            .message
+            .contains("IN CONFLICT #7 serial_duplicate (DOCK-1, DOCK-2)"),
+        "{}",
+        disputed.feedback.message
+    );
+    // A resolved conflict is no longer a mark.
+    let settled = core.scan(now, "SN-4471-0092", None);
+    assert_eq!(settled.feedback.outcome, Outcome::Info, "{settled:?}");
+    // The lot's recall view too.
+    let lot = core.scan(now, "]C1010061414100001210L2026-118", None);
+    assert!(
+        lot.feedback.message.contains("IN CONFLICT #8"),
+        "{}",
+        lot.feedback.message
+    );
+}

@@ -197,10 +197,7 @@ fn conflict_line(c: &WireConflict) -> String {
     format!(
         "#{} {} {status} {what} — stations {} — {}",
         c.id,
-        serde_json::to_value(c.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        c.kind.as_str(),
         c.stations
             .iter()
             .map(|s| shown(s))

@@ -366,40 +366,27 @@ impl Store {
 
     /// The conflicts the centre reported, as of the last pull, by id.
     pub fn conflicts(&self) -> Result<Vec<WireConflict>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT id, kind, product, lot, serial, location, stations, detected_at, status,
-                    resolution
-             FROM conflicts ORDER BY id",
-        )?;
-        let rows = st.query_map([], |r| {
-            let stations: String = r.get(6)?;
-            Ok(WireConflict {
-                id: r.get(0)?,
-                kind: word_of(
-                    r,
-                    1,
-                    "conflict kind",
-                    &KINDS,
-                    kind_text,
-                    &["serial_duplicate", "shipped_quarantined", "negative_stock"],
-                )?,
-                product: r.get(2)?,
-                lot: r.get(3)?,
-                serial: r.get(4)?,
-                location: r.get(5)?,
-                stations: serde_json::from_str(&stations).map_err(|e| conversion(6, e))?,
-                detected_at: time_col(r, 7)?,
-                status: word_of(
-                    r,
-                    8,
-                    "conflict status",
-                    &STATUSES,
-                    status_text,
-                    &["open", "resolved"],
-                )?,
-                resolution: r.get(9)?,
-            })
-        })?;
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{CONFLICT_COLUMNS} ORDER BY id"))?;
+        let rows = st.query_map([], conflict_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The open conflicts about one product's serial, or one of its lots, so that where the
+    /// serial or the lot is shown the station can say it is disputed.
+    pub fn open_conflicts_of(
+        &self,
+        sku: &str,
+        lot: Option<&str>,
+        serial: Option<&str>,
+    ) -> Result<Vec<WireConflict>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "{CONFLICT_COLUMNS} WHERE status = 'open' AND product = ?1
+               AND (?2 IS NULL OR lot = ?2) AND (?3 IS NULL OR serial = ?3)
+             ORDER BY id"
+        ))?;
+        let rows = st.query_map(params![sku, lot, serial], conflict_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -666,4 +653,37 @@ fn apply_conflict(tx: &Transaction<'_>, c: &WireConflict) -> Result<()> {
         c.resolution
     ])?;
     Ok(())
+}
+
+const CONFLICT_COLUMNS: &str = "SELECT id, kind, product, lot, serial, location, stations, \
+     detected_at, status, resolution FROM conflicts";
+
+fn conflict_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireConflict> {
+    let stations: String = r.get(6)?;
+    Ok(WireConflict {
+        id: r.get(0)?,
+        kind: word_of(
+            r,
+            1,
+            "conflict kind",
+            &KINDS,
+            kind_text,
+            &["serial_duplicate", "shipped_quarantined", "negative_stock"],
+        )?,
+        product: r.get(2)?,
+        lot: r.get(3)?,
+        serial: r.get(4)?,
+        location: r.get(5)?,
+        stations: serde_json::from_str(&stations).map_err(|e| conversion(6, e))?,
+        detected_at: time_col(r, 7)?,
+        status: word_of(
+            r,
+            8,
+            "conflict status",
+            &STATUSES,
+            status_text,
+            &["open", "resolved"],
+        )?,
+        resolution: r.get(9)?,
+    })
 }

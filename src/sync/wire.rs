@@ -140,6 +140,17 @@ pub enum ConflictKind {
     NegativeStock,
 }
 
+impl ConflictKind {
+    /// The word SPEC §7 gives it (`conflicts --json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::SerialDuplicate => "serial_duplicate",
+            ConflictKind::ShippedQuarantined => "shipped_quarantined",
+            ConflictKind::NegativeStock => "negative_stock",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictStatus {
@@ -182,5 +193,16 @@ mod tests {
         assert_eq!(json["item"]["code"], "A-01");
         let back: FeedItem = serde_json::from_value(json).unwrap();
         assert_eq!(back, item);
+    }
+
+    #[test]
+    fn a_conflict_kind_says_its_json_word() {
+        for kind in [
+            ConflictKind::SerialDuplicate,
+            ConflictKind::ShippedQuarantined,
+            ConflictKind::NegativeStock,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 }
