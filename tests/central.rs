@@ -106,6 +106,9 @@ fn under_pg_virtualenv() -> ExitCode {
         }
     };
     match std::process::Command::new("pg_virtualenv")
+        // -t: the cluster in a folder of its own, so runs side by side do not clash (as
+        // root pg_virtualenv would otherwise always make the cluster 15/regress).
+        .arg("-t")
         .arg(exe)
         .args(std::env::args_os().skip(1))
         .status()
