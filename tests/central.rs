@@ -73,6 +73,7 @@ fn main() -> ExitCode {
         case!(the_centre_stopped_mid_round_loses_nothing),
         case!(a_station_offline_for_a_day_catches_up),
         case!(headless_stations_sync_in_the_background),
+        case!(a_headless_station_rides_out_the_centre_going_away),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1640,6 +1641,13 @@ async fn a_sync_killed_mid_batch_neither_loses_nor_duplicates(db: Db) -> CaseRes
         "{movements} movements in dock1's journal"
     );
     dock1.ok(&["db", "verify"])?;
+    // The station that pulls is cut too: a pull is applied whole or not at all.
+    for _ in 0..3 {
+        let mut sync = pack3.spawn(&["sync"], "sync.log")?;
+        std::thread::sleep(some_ms(50, 600));
+        let _ = sync.kill();
+        let _ = sync.wait();
+    }
     pack3.ok(&["sync"])?;
     pack3.ok(&["db", "verify"])?;
     let books = dock1.json(&["stock", "--json"])?;
@@ -1872,5 +1880,78 @@ async fn headless_stations_sync_in_the_background(db: Db) -> CaseResult {
     result?;
     centre_holds_exactly(&db, &dock1, "dock1").await?;
     pack3.ok(&["db", "verify"])?;
+    Ok(())
+}
+
+/// Waits up to `secs` seconds for `done`, checking every tenth of a second.
+async fn within(
+    secs: u64,
+    what: &str,
+    mut done: impl FnMut() -> Result<bool, String>,
+) -> CaseResult {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done()? {
+        ensure!(Instant::now() < deadline, "{what}: not after {secs} s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+async fn a_headless_station_rides_out_the_centre_going_away(db: Db) -> CaseResult {
+    let cluster = this_cluster()?;
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    dock1.sync_setting("interval_s = 1")?;
+    let mut headless = dock1.spawn(&["run", "--headless"], "headless.log")?;
+    let touch = |times: usize| {
+        dock1
+            .log("headless.log")
+            .matches("in touch with the centre")
+            .count()
+            >= times
+    };
+    let result = async {
+        within(10, "in touch with the centre", || Ok(touch(1))).await?;
+        pg_ctlcluster(&cluster, &["stop", "-m", "immediate"])?;
+        let stopped = async {
+            within(10, "the log says the centre went away", || {
+                Ok(dock1.log("headless.log").contains("goes on alone"))
+            })
+            .await?;
+            dock1.scan(&receipts(2400, 10), "ok")?;
+            ensure!(pending(&dock1)? >= 10, "scans while the centre is away");
+            ensure!(
+                headless.try_wait().map_err(|e| e.to_string())?.is_none(),
+                "the headless station stopped with the centre: {}",
+                dock1.log("headless.log")
+            );
+            Ok::<_, String>(())
+        }
+        .await;
+        pg_ctlcluster(&cluster, &["start"])?;
+        stopped?;
+        within(15, "in touch again and nothing waiting", || {
+            Ok(touch(2) && pending(&dock1)? == 0)
+        })
+        .await?;
+        Ok::<_, String>(())
+    }
+    .await;
+    let _ = headless.kill();
+    let _ = headless.wait();
+    println!(
+        "    the headless log: {}",
+        dock1
+            .log("headless.log")
+            .lines()
+            .filter(|l| l.contains("sync"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    result?;
+    let movements = centre_holds_exactly(&db, &dock1, "dock1").await?;
+    ensure!(movements == 10, "{movements} movements at dock1");
     Ok(())
 }
