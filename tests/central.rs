@@ -69,6 +69,11 @@ fn main() -> ExitCode {
         case!(the_cli_administers_the_centre),
         case!(stations_share_one_truth_through_the_centre),
         case!(a_copy_of_a_station_database_is_refused),
+        case!(a_sync_killed_mid_batch_neither_loses_nor_duplicates),
+        case!(the_centre_stopped_mid_round_loses_nothing),
+        case!(a_station_offline_for_a_day_catches_up),
+        case!(headless_stations_sync_in_the_background),
+        case!(a_headless_station_rides_out_the_centre_going_away),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -150,6 +155,11 @@ fn run_case(index: usize, case: Case) -> CaseResult {
         let result = tokio::time::timeout(Duration::from_secs(60), case(Db { name: name.clone() }))
             .await
             .unwrap_or_else(|_| Err("timed out after 60 s".into()));
+        // A case may have restarted the cluster under the first connection.
+        let client = match client.is_closed() {
+            false => client,
+            true => raw(&admin_url(&env("PGDATABASE"))).await?,
+        };
         // Station roles belong to the cluster: dropped with the database's objects.
         let _ = client
             .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
@@ -1488,5 +1498,463 @@ async fn a_copy_of_a_station_database_is_refused(db: Db) -> CaseResult {
         "ok",
     )?;
     dock1.ok(&["sync"])?;
+    Ok(())
+}
+
+/// Receipts of `count` laptops into the dock, serials `SN-{block}-0001` on: one group per
+/// serial, so that a few thousand make several push batches.
+fn receipts(block: u32, count: u32) -> String {
+    let mut scans = format!("CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\n");
+    for n in 1..=count {
+        scans.push_str(&format!("SN-{block}-{n:04}\n"));
+    }
+    scans
+}
+
+/// The ids of a station's own movements, from its journal.
+fn own_movements(station: &Station, name: &str) -> Result<Vec<String>, String> {
+    let all = station.json(&["export", "movements", "--format", "json"])?;
+    let mut ids: Vec<String> = all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["station"] == name)
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// The ids of a station's movements at the centre, one per row (a duplicate would show).
+async fn central_movements(db: &Db, name: &str) -> Result<Vec<String>, String> {
+    let sql = db.sql().await?;
+    let rows = sql
+        .query(
+            "SELECT id::text FROM scantrail.movements WHERE station = $1 ORDER BY id::text",
+            &[&name],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The centre holds exactly the station's own movements: same count, same ids.
+async fn centre_holds_exactly(db: &Db, station: &Station, name: &str) -> Result<usize, String> {
+    let here = own_movements(station, name)?;
+    let there = central_movements(db, name).await?;
+    ensure!(
+        here == there,
+        "{name}: {} movement(s) in its journal, {} at the centre{}",
+        here.len(),
+        there.len(),
+        here.iter()
+            .zip(&there)
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!(", first difference {a} / {b}"))
+            .unwrap_or_default()
+    );
+    Ok(here.len())
+}
+
+fn pending(station: &Station) -> Result<u64, String> {
+    let status = station.json(&["sync", "status", "--json"])?;
+    status["pending"]
+        .as_u64()
+        .ok_or(format!("sync status: {status}"))
+}
+
+/// A pause between `low` and `high` milliseconds, different every time (the clock's
+/// nanoseconds: the kills need not be reproducible, only scattered).
+fn some_ms(low: u64, high: u64) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    Duration::from_millis(low + nanos % (high - low))
+}
+
+impl Station {
+    /// The binary with this station's config and database, running on its own; its stderr
+    /// goes to `log` in the station's folder.
+    fn spawn(&self, args: &[&str], log: &str) -> Result<std::process::Child, String> {
+        let db = self.dir.path().join("station.db");
+        let log = std::fs::File::create(self.dir.path().join(log)).map_err(|e| e.to_string())?;
+        std::process::Command::new(env!("CARGO_BIN_EXE_scantrail"))
+            .current_dir(self.dir.path())
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env_remove("SCANTRAIL_CENTRAL_URL")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| e.to_string())
+    }
+
+    fn log(&self, log: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default()
+    }
+
+    /// Adds a line to the config's `[sync]` section (the last one).
+    fn sync_setting(&self, line: &str) -> Result<(), String> {
+        let path = self.dir.path().join("config.toml");
+        let config = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        std::fs::write(&path, format!("{config}{line}\n")).map_err(|e| e.to_string())
+    }
+}
+
+async fn a_sync_killed_mid_batch_neither_loses_nor_duplicates(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(&receipts(2000, 1800), "ok")?;
+    let waiting = pending(&dock1)?;
+    // kill -9 of `sync` at scattered moments: before it connects, in a push batch, between
+    // the centre's commit and the station's acknowledgement. A round of this size takes
+    // about a second here.
+    let (mut before, mut cut) = (waiting, 0);
+    for _ in 0..12 {
+        let mut sync = dock1.spawn(&["sync"], "sync.log")?;
+        std::thread::sleep(some_ms(50, 900));
+        let _ = sync.kill();
+        let _ = sync.wait();
+        let left = pending(&dock1)?;
+        println!("    killed a sync: {left} of {waiting} row(s) still waiting");
+        if left > 0 && left < before {
+            cut += 1;
+        }
+        before = left;
+        if left == 0 {
+            break;
+        }
+    }
+    ensure!(cut > 0, "no kill landed between two batches of a round");
+    let out = dock1.ok(&["sync"])?;
+    ensure!(out.contains("up to date"), "the clean sync: {out}");
+    ensure!(pending(&dock1)? == 0, "rows waiting after a clean sync");
+    let movements = centre_holds_exactly(&db, &dock1, "dock1").await?;
+    ensure!(
+        movements == 1800,
+        "{movements} movements in dock1's journal"
+    );
+    dock1.ok(&["db", "verify"])?;
+    // The station that pulls is cut too: a pull is applied whole or not at all.
+    for _ in 0..3 {
+        let mut sync = pack3.spawn(&["sync"], "sync.log")?;
+        std::thread::sleep(some_ms(50, 600));
+        let _ = sync.kill();
+        let _ = sync.wait();
+    }
+    pack3.ok(&["sync"])?;
+    pack3.ok(&["db", "verify"])?;
+    let books = dock1.json(&["stock", "--json"])?;
+    ensure!(
+        pack3.json(&["stock", "--json"])? == books,
+        "pack3's stock differs from dock1's: {books}"
+    );
+    Ok(())
+}
+
+/// The cluster pg_virtualenv made, as `pg_ctlcluster` names it: version and name.
+fn this_cluster() -> Result<(String, String), String> {
+    let out = std::process::Command::new("pg_lsclusters")
+        .arg("--no-header")
+        .output()
+        .map_err(|e| format!("pg_lsclusters: {e}"))?;
+    let port = env("PGPORT");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cols| cols.get(2) == Some(&port.as_str()))
+        .map(|cols| (cols[0].to_owned(), cols[1].to_owned()))
+        .ok_or(format!("no cluster listens on port {port}"))
+}
+
+fn pg_ctlcluster(cluster: &(String, String), args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new("pg_ctlcluster")
+        .arg(&cluster.0)
+        .arg(&cluster.1)
+        .args(args)
+        .output()
+        .map_err(|e| format!("pg_ctlcluster: {e}"))?;
+    ensure!(
+        out.status.success(),
+        "pg_ctlcluster {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+async fn the_centre_stopped_mid_round_loses_nothing(db: Db) -> CaseResult {
+    let cluster = this_cluster()?;
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(&receipts(2100, 1500), "ok")?;
+    let waiting = pending(&dock1)?;
+    // Stopped once the round's first batch is in and before its last.
+    let mut sync = dock1.spawn(&["sync"], "sync.log")?;
+    let mut left = waiting;
+    while left == waiting && sync.try_wait().map_err(|e| e.to_string())?.is_none() {
+        left = pending(&dock1)?;
+    }
+    let stopped = pg_ctlcluster(&cluster, &["stop", "-m", "immediate"]);
+    let outcome = sync.wait().map_err(|e| e.to_string());
+    let result = async {
+        stopped?;
+        let code = outcome?.code();
+        let left = pending(&dock1)?;
+        let err = dock1.log("sync.log");
+        println!(
+            "    the centre stopped in a round: exit {code:?}, {left} of {waiting} row(s) waiting: {}",
+            err.trim()
+        );
+        ensure!(
+            left > 0 && left < waiting,
+            "the centre was not stopped mid-round: {left} of {waiting} waiting"
+        );
+        ensure!(
+            code == Some(1) && err.contains("kept here"),
+            "the round cut by the centre's stop: {code:?} {err}"
+        );
+        // The station goes on scanning; its rows wait.
+        dock1.scan(&receipts(2101, 20), "ok")?;
+        let more = pending(&dock1)?;
+        ensure!(more >= left + 20, "pending {left} → {more} after 20 scans");
+        let (code, _, err) = dock1.run(&["sync"]);
+        ensure!(
+            code == 1 && err.contains("cannot be reached") && err.contains("kept here"),
+            "sync with the centre down: {code} {err}"
+        );
+        let status = dock1.json(&["sync", "status", "--json"])?;
+        ensure!(status["pending"] == more, "status with the centre down: {status}");
+        Ok::<_, String>(())
+    }
+    .await;
+    // The cases after this one need the cluster, whatever happened here.
+    pg_ctlcluster(&cluster, &["start"])?;
+    result?;
+    let out = dock1.ok(&["sync"])?;
+    ensure!(
+        out.contains("up to date"),
+        "sync with the centre back: {out}"
+    );
+    ensure!(pending(&dock1)? == 0, "rows waiting with the centre back");
+    let movements = centre_holds_exactly(&db, &dock1, "dock1").await?;
+    ensure!(
+        movements == 1520,
+        "{movements} movements in dock1's journal"
+    );
+    dock1.ok(&["db", "verify"])?;
+    pack3.ok(&["sync"])?;
+    ensure!(
+        pack3.json(&["stock", "--json"])? == dock1.json(&["stock", "--json"])?,
+        "pack3's stock differs from dock1's"
+    );
+    Ok(())
+}
+
+async fn a_station_offline_for_a_day_catches_up(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock2 = Station::new(&central, "dock2").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    for s in [&dock2, &pack3] {
+        s.ok(&["sync"])?;
+    }
+    // The network goes: the config points at a port where no centre listens.
+    let config_path = dock2.dir.path().join("config.toml");
+    let config = std::fs::read_to_string(&config_path).map_err(|e| e.to_string())?;
+    let port = env("PGPORT");
+    std::fs::write(&config_path, config.replace(&format!(":{port}/"), ":1/"))
+        .map_err(|e| e.to_string())?;
+    let scans = 2000;
+    let started = Instant::now();
+    dock2.scan(&receipts(2200, scans), "ok")?;
+    let scanning = started.elapsed();
+    let (code, _, err) = dock2.run(&["sync"]);
+    ensure!(code == 1, "sync offline: {code} {err}");
+    let waiting = pending(&dock2)?;
+    ensure!(
+        waiting >= u64::from(scans),
+        "{waiting} row(s) waiting after {scans} scans"
+    );
+    std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let out = dock2.ok(&["sync"])?;
+    let push = started.elapsed();
+    let started = Instant::now();
+    pack3.ok(&["sync"])?;
+    let pull = started.elapsed();
+    println!(
+        "    {scans} scans offline ({:.1} s to scan): the catch-up round sent {waiting} row(s) in {:.2} s, pack3 pulled them in {:.2} s ({out})",
+        scanning.as_secs_f64(),
+        push.as_secs_f64(),
+        pull.as_secs_f64(),
+        out = out.trim()
+    );
+    let movements = centre_holds_exactly(&db, &dock2, "dock2").await?;
+    ensure!(
+        movements == scans as usize,
+        "{movements} movements at dock2"
+    );
+    let books = dock2.json(&["stock", "--json"])?;
+    ensure!(
+        pack3.json(&["stock", "--json"])? == books,
+        "pack3's stock differs from dock2's"
+    );
+    pack3.ok(&["db", "verify"])?;
+    Ok(())
+}
+
+async fn headless_stations_sync_in_the_background(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    // dock1 polls every second (a replay on its database does not nudge its sync task);
+    // pack3 hardly ever polls: only the centre's NOTIFY can wake it in time.
+    dock1.sync_setting("interval_s = 1")?;
+    pack3.sync_setting("interval_s = 600")?;
+    let mut running = Vec::new();
+    let result = async {
+        for s in [&dock1, &pack3] {
+            running.push(s.spawn(&["run", "--headless"], "headless.log")?);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ![&dock1, &pack3]
+            .iter()
+            .all(|s| s.log("headless.log").contains("in touch with the centre"))
+        {
+            for child in &mut running {
+                if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                    return Err(format!(
+                        "a headless station stopped ({status}): {} / {}",
+                        dock1.log("headless.log"),
+                        pack3.log("headless.log")
+                    ));
+                }
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "not in touch after 10 s: dock1: {} pack3: {}",
+                dock1.log("headless.log"),
+                pack3.log("headless.log")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        dock1.scan(&receipts(2300, 5), "ok")?;
+        let scanned = Instant::now();
+        let want = dock1.json(&["stock", "--json"])?;
+        loop {
+            if pack3.json(&["stock", "--json"])? == want {
+                break;
+            }
+            ensure!(
+                scanned.elapsed() < Duration::from_secs(5),
+                "pack3 has not received dock1's scans after 5 s: {}",
+                pack3.log("headless.log")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        println!(
+            "    scanned at dock1, in pack3's database {} ms later",
+            scanned.elapsed().as_millis()
+        );
+        ensure!(pending(&dock1)? == 0, "dock1 has rows waiting");
+        Ok(())
+    }
+    .await;
+    for child in &mut running {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    result?;
+    centre_holds_exactly(&db, &dock1, "dock1").await?;
+    pack3.ok(&["db", "verify"])?;
+    Ok(())
+}
+
+/// Waits up to `secs` seconds for `done`, checking every tenth of a second.
+async fn within(
+    secs: u64,
+    what: &str,
+    mut done: impl FnMut() -> Result<bool, String>,
+) -> CaseResult {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done()? {
+        ensure!(Instant::now() < deadline, "{what}: not after {secs} s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+async fn a_headless_station_rides_out_the_centre_going_away(db: Db) -> CaseResult {
+    let cluster = this_cluster()?;
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    dock1.sync_setting("interval_s = 1")?;
+    let mut headless = dock1.spawn(&["run", "--headless"], "headless.log")?;
+    let touch = |times: usize| {
+        dock1
+            .log("headless.log")
+            .matches("in touch with the centre")
+            .count()
+            >= times
+    };
+    let result = async {
+        within(10, "in touch with the centre", || Ok(touch(1))).await?;
+        pg_ctlcluster(&cluster, &["stop", "-m", "immediate"])?;
+        let stopped = async {
+            within(10, "the log says the centre went away", || {
+                Ok(dock1.log("headless.log").contains("goes on alone"))
+            })
+            .await?;
+            dock1.scan(&receipts(2400, 10), "ok")?;
+            ensure!(pending(&dock1)? >= 10, "scans while the centre is away");
+            ensure!(
+                headless.try_wait().map_err(|e| e.to_string())?.is_none(),
+                "the headless station stopped with the centre: {}",
+                dock1.log("headless.log")
+            );
+            Ok::<_, String>(())
+        }
+        .await;
+        pg_ctlcluster(&cluster, &["start"])?;
+        stopped?;
+        within(15, "in touch again and nothing waiting", || {
+            Ok(touch(2) && pending(&dock1)? == 0)
+        })
+        .await?;
+        Ok::<_, String>(())
+    }
+    .await;
+    let _ = headless.kill();
+    let _ = headless.wait();
+    println!(
+        "    the headless log: {}",
+        dock1
+            .log("headless.log")
+            .lines()
+            .filter(|l| l.contains("sync"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    result?;
+    let movements = centre_holds_exactly(&db, &dock1, "dock1").await?;
+    ensure!(movements == 10, "{movements} movements at dock1");
     Ok(())
 }
