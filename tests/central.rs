@@ -1614,6 +1614,11 @@ async fn the_read_commands_answer_from_the_centre(db: Db) -> CaseResult {
         code == 1 && err.contains("no serial 'SN-404' has ever been scanned"),
         "an unknown serial: {code} {err}"
     );
+    let (code, _, err) = dock1.run(&["trace", "lot", "NOPE", "--product", "ASP-500", "--central"]);
+    ensure!(
+        code == 1 && err.contains("SKU 'ASP-500' has no lot 'NOPE'"),
+        "an unknown lot: {code} {err}"
+    );
     // A station's role reads all this through the functions only: the tables stay shut.
     let sql = raw(&dock_access.url).await?;
     for table in ["movements", "stock", "scans"] {

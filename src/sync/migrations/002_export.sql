@@ -99,3 +99,41 @@ BEGIN
     FROM (SELECT 1) AS one LEFT JOIN serials s ON s.sku = v_sku AND s.serial = p_serial;
     RETURN v_result;
 END $$;
+
+-- lot_trace as in 001, its "no such lot" message quoting SKU and lot as a station does.
+CREATE OR REPLACE FUNCTION lot_trace(p_sku text, p_lot text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
+DECLARE
+    l lots;
+    v_result jsonb;
+BEGIN
+    SELECT * INTO l FROM lots WHERE sku = p_sku AND code = p_lot;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'scantrail:not_found: SKU ''%'' has no lot ''%'' at any station', p_sku, p_lot;
+    END IF;
+    WITH t AS (
+        SELECT m.kind, m.document, m.partner, m.qty::bigint AS qty FROM movements m
+        WHERE m.sku = p_sku AND m.lot = p_lot AND m.kind <> 'reversal'
+        UNION ALL
+        SELECT o.kind, o.document, o.partner, -r.qty::bigint FROM movements r JOIN movements o ON o.id = r.reverses
+        WHERE r.sku = p_sku AND r.lot = p_lot AND r.kind = 'reversal'
+    ), g AS (
+        SELECT t.kind, t.document, t.partner, sum(t.qty) AS qty FROM t
+        WHERE t.kind IN ('receive', 'ship', 'return')
+        GROUP BY 1, 2, 3 HAVING sum(t.qty) <> 0
+    )
+    SELECT jsonb_build_object(
+        'product', jsonb_build_object('sku', p_sku, 'name', (SELECT p.name FROM products p WHERE p.sku = p_sku)),
+        'lot', p_lot, 'expiry', l.expiry, 'status', l.status,
+        'received', coalesce((SELECT sum(g.qty) FROM g WHERE g.kind = 'receive'), 0),
+        'on_hand', coalesce((SELECT jsonb_agg(jsonb_build_object('location', s.location, 'qty', s.qty) ORDER BY s.location)
+                             FROM stock s WHERE s.sku = p_sku AND s.lot = p_lot AND s.qty <> 0), '[]'::jsonb),
+        'shipped', coalesce((SELECT jsonb_agg(jsonb_build_object('document', g.document, 'partner', g.partner, 'qty', g.qty)
+                                              ORDER BY g.document, g.partner)
+                             FROM g WHERE g.kind = 'ship'), '[]'::jsonb),
+        'returned', coalesce((SELECT jsonb_agg(jsonb_build_object('document', g.document, 'partner', g.partner, 'qty', g.qty)
+                                               ORDER BY g.document, g.partner)
+                              FROM g WHERE g.kind = 'return'), '[]'::jsonb))
+    INTO v_result;
+    RETURN v_result;
+END $$;
