@@ -71,6 +71,7 @@ fn main() -> ExitCode {
         case!(a_copy_of_a_station_database_is_refused),
         case!(the_read_commands_answer_from_the_centre),
         case!(the_central_export_pages_never_skip_or_repeat_a_movement),
+        case!(the_centre_s_answers_escape_stored_texts_as_a_station_does),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1718,6 +1719,64 @@ async fn the_central_export_pages_never_skip_or_repeat_a_movement(db: Db) -> Cas
     ensure!(
         operators.iter().all(|o| *o == Some("OP-ANNA")),
         "operators: {operators:?}"
+    );
+    Ok(())
+}
+
+async fn the_centre_s_answers_escape_stored_texts_as_a_station_does(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let serial = "HS\u{1b}[2J\u{1b}]0;pwned\u{7}-1";
+    let lot = "L\u{1b}[31m-9";
+    let mut unit = receive("dock1", 1, "HS-200", None, Some(serial), 1, "DOCK");
+    unit.operator = Some("\u{1b}[5mmaria".into());
+    let groups = [
+        unit,
+        receive("dock1", 2, "ASP-500", Some(lot), None, 4, "DOCK"),
+    ];
+    dock.push(INSTANCE, 0, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(
+        office.path().join("config.toml"),
+        "[station]\nname = \"office\"\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let url = db.url();
+    let ask = |args: &[&str]| -> Result<String, String> {
+        let mut all = args.to_vec();
+        all.push("--central");
+        match cli(office.path(), &all, Some(&url)) {
+            (0, out, _) => Ok(out),
+            (code, out, err) => Err(format!("{all:?}: exit {code}: {out} {err}")),
+        }
+    };
+    for (args, stored) in [
+        (vec!["trace", "serial", serial], serial),
+        (vec!["trace", "lot", lot, "--product", "ASP-500"], lot),
+        (vec!["stock"], lot),
+    ] {
+        let text = ask(&args)?;
+        ensure!(
+            !text.chars().any(|c| c == '\u{1b}' || c == '\u{7}'),
+            "{args:?} sent a raw control character: {text:?}"
+        );
+        ensure!(
+            text.contains(&scantrail::session::shown(stored)),
+            "{args:?} does not show the stored text escaped: {text}"
+        );
+    }
+    ensure!(
+        ask(&["trace", "serial", serial])?.contains(&scantrail::session::shown("\u{1b}[5mmaria")),
+        "the operator is not escaped"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ask(&["trace", "serial", serial, "--json"])?)
+            .map_err(|e| e.to_string())?;
+    ensure!(
+        json["serial"] == serial && json["history"][0]["operator"] == "\u{1b}[5mmaria",
+        "--json keeps stored texts exact: {json}"
     );
     Ok(())
 }

@@ -62,7 +62,9 @@ END $$;
 -- serial_trace as in 001, with two corrections so that `trace serial --central` says what a
 -- station's own `trace serial` says: a shipment goes to its partner and a return comes from
 -- one (`to`/`from` fall back to the partner, as at a station), and the "never scanned"
--- message names the serial as a station does, without a stray space.
+-- message names the serial as a station does, without a stray space. A product the central
+-- catalog does not know yet (its movements are taken in all the same) has an empty name, as
+-- the shape's `name` is a text.
 CREATE OR REPLACE FUNCTION serial_trace(p_serial text, p_sku text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp SET TimeZone = 'UTC' AS $$
 DECLARE
@@ -82,7 +84,7 @@ BEGIN
     END IF;
     v_sku := v_skus[1];
     SELECT jsonb_build_object(
-        'product', jsonb_build_object('sku', v_sku, 'name', (SELECT p.name FROM products p WHERE p.sku = v_sku)),
+        'product', jsonb_build_object('sku', v_sku, 'name', coalesce((SELECT p.name FROM products p WHERE p.sku = v_sku), '')),
         'serial', p_serial,
         'lot', coalesce(s.lot, (SELECT m.lot FROM movements m WHERE m.sku = v_sku AND m.serial = p_serial
                                 ORDER BY m.gseq DESC, m.id DESC LIMIT 1)),
@@ -100,7 +102,8 @@ BEGIN
     RETURN v_result;
 END $$;
 
--- lot_trace as in 001, its "no such lot" message quoting SKU and lot as a station does.
+-- lot_trace as in 001, its "no such lot" message quoting SKU and lot as a station does, and
+-- an empty name for a product the central catalog does not know yet.
 CREATE OR REPLACE FUNCTION lot_trace(p_sku text, p_lot text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = scantrail, pg_temp AS $$
 DECLARE
@@ -123,7 +126,7 @@ BEGIN
         GROUP BY 1, 2, 3 HAVING sum(t.qty) <> 0
     )
     SELECT jsonb_build_object(
-        'product', jsonb_build_object('sku', p_sku, 'name', (SELECT p.name FROM products p WHERE p.sku = p_sku)),
+        'product', jsonb_build_object('sku', p_sku, 'name', coalesce((SELECT p.name FROM products p WHERE p.sku = p_sku), '')),
         'lot', p_lot, 'expiry', l.expiry, 'status', l.status,
         'received', coalesce((SELECT sum(g.qty) FROM g WHERE g.kind = 'receive'), 0),
         'on_hand', coalesce((SELECT jsonb_agg(jsonb_build_object('location', s.location, 'qty', s.qty) ORDER BY s.location)
