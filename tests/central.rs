@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         case!(the_read_commands_answer_from_the_centre),
         case!(the_central_export_pages_never_skip_or_repeat_a_movement),
         case!(the_centre_s_answers_escape_stored_texts_as_a_station_does),
+        case!(a_station_added_before_migration_2_may_export_after_it),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1778,5 +1779,45 @@ async fn the_centre_s_answers_escape_stored_texts_as_a_station_does(db: Db) -> C
         json["serial"] == serial && json["history"][0]["operator"] == "\u{1b}[5mmaria",
         "--json keeps stored texts exact: {json}"
     );
+    Ok(())
+}
+
+async fn a_station_added_before_migration_2_may_export_after_it(db: Db) -> CaseResult {
+    // A centre at schema version 1, as released, with a station added then.
+    let sql = db.sql().await?;
+    sql.batch_execute(&format!(
+        "BEGIN;
+         CREATE SCHEMA scantrail;
+         CREATE TABLE scantrail.schema_migrations (
+             version     integer PRIMARY KEY,
+             name        text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         );
+         SET LOCAL search_path = scantrail;
+         {}
+         INSERT INTO scantrail.schema_migrations (version, name) VALUES (1, 'central');
+         COMMIT;",
+        include_str!("../src/sync/migrations/001_central.sql")
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut central = Central::connect(&db.url(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, dock) = station(&central, "dock1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", Some("L1"), None, 5, "LOC-A")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let done = central.migrate().await.map_err(|e| e.to_string())?;
+    ensure!(done.from == 1, "migrated from {done:?}");
+    let page = dock
+        .movements_page(None, 10)
+        .await
+        .map_err(|e| format!("dock1 after the upgrade: {e}"))?;
+    ensure!(page.movements.len() == 1, "{:?}", page.movements);
     Ok(())
 }
