@@ -74,6 +74,10 @@ fn main() -> ExitCode {
         case!(a_station_offline_for_a_day_catches_up),
         case!(headless_stations_sync_in_the_background),
         case!(a_headless_station_rides_out_the_centre_going_away),
+        case!(the_read_commands_answer_from_the_centre),
+        case!(the_central_export_pages_never_skip_or_repeat_a_movement),
+        case!(the_centre_s_answers_escape_stored_texts_as_a_station_does),
+        case!(a_station_added_before_migration_2_may_export_after_it),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1130,7 +1134,11 @@ async fn the_cli_administers_the_centre(db: Db) -> CaseResult {
     let url = db.url();
     let (code, out, err) = cli(path, &["central", "--url", &url, "migrate"], None);
     ensure!(
-        code == 0 && out.contains("version 1"),
+        code == 0
+            && out.contains(&format!(
+                "version {}",
+                scantrail::sync::central::SCHEMA_VERSION
+            )),
         "migrate: {code} {out} {err}"
     );
     let (code, out, err) = cli(path, &["central", "migrate"], Some(&url));
@@ -1956,5 +1964,331 @@ async fn a_headless_station_rides_out_the_centre_going_away(db: Db) -> CaseResul
     result?;
     let movements = centre_holds_exactly(&db, &dock1, "dock1").await?;
     ensure!(movements == 10, "{movements} movements at dock1");
+    Ok(())
+}
+
+/// A JSON array of movements, by id: a station's journal and the centre's list the same rows
+/// in orders of their own.
+fn by_id(list: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut rows = list.as_array().cloned().unwrap_or_default();
+    rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    rows
+}
+
+/// CSV output: its header, then its lines sorted (the first column is the movement's id).
+fn csv_sorted(out: &str) -> (String, Vec<String>) {
+    let mut lines = out.lines().map(str::to_owned);
+    let header = lines.next().unwrap_or_default();
+    let mut rows: Vec<String> = lines.collect();
+    rows.sort();
+    (header, rows)
+}
+
+const ASPIRIN_LOT: &str = "]d2010061414100001210L-CEN-7\u{1d}17280229";
+
+async fn the_read_commands_answer_from_the_centre(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock_access = central
+        .add_station("dock1")
+        .await
+        .map_err(|e| e.to_string())?;
+    let dock1 = Station::with_url("dock1", &dock_access.url)?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(
+        &format!(
+            "CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9200-0001\nSN-9200-0002\n{ASPIRIN_LOT}\n{ASPIRIN_LOT}\n{ASPIRIN_LOT}\n"
+        ),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
+    pack3.ok(&["sync"])?;
+    pack3.scan(
+        &format!("CMD-PICK\nSO-7781\nLOC-DOCK\n{LAPTOP}\nSN-9200-0001\n{ASPIRIN_LOT}\n"),
+        "ok",
+    )?;
+    pack3.ok(&["sync"])?;
+    // Dock 1 has pulled everything: its books are the warehouse's, and the centre's answers
+    // (through dock 1's own role, from its [sync] url) must be the same documents.
+    dock1.ok(&["sync"])?;
+    let admin = db.url();
+    for args in [
+        vec!["stock", "--json"],
+        vec!["stock", "--product", "ASP-500", "--json"],
+        vec!["trace", "serial", "SN-9200-0001", "--json"],
+        vec!["trace", "lot", "L-CEN-7", "--product", "ASP-500", "--json"],
+        vec!["export", "stock", "--format", "json"],
+        vec!["export", "stock", "--format", "csv"],
+        vec!["trace", "serial", "SN-9200-0001"],
+        vec!["trace", "lot", "L-CEN-7", "--product", "ASP-500"],
+        vec!["stock"],
+    ] {
+        let local = dock1.ok(&args)?;
+        let mut asked = args.clone();
+        asked.push("--central");
+        ensure!(
+            dock1.ok(&asked)? == local,
+            "{asked:?} differs from the local answer:\n{local}\n{}",
+            dock1.ok(&asked)?
+        );
+        asked.extend(["--url", admin.as_str()]);
+        ensure!(
+            pack3.ok(&asked)? == local,
+            "{asked:?} as the administration differs"
+        );
+    }
+    let trace = dock1.json(&["trace", "serial", "SN-9200-0001", "--central", "--json"])?;
+    let stations: Vec<_> = trace["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["station"].clone())
+        .collect();
+    ensure!(
+        trace["status"] == "shipped" && stations == ["dock1", "pack3"],
+        "the centre's trace: {trace}"
+    );
+    let recall = dock1.json(&[
+        "trace",
+        "lot",
+        "L-CEN-7",
+        "--product",
+        "ASP-500",
+        "--central",
+        "--json",
+    ])?;
+    ensure!(
+        recall["received"] == 3 && recall["shipped"][0]["qty"] == 1,
+        "the centre's recall: {recall}"
+    );
+    // The journal: every station's movements, in a station's own columns.
+    let local = by_id(&dock1.json(&["export", "movements", "--format", "json"])?);
+    let centre = by_id(&dock1.json(&["export", "movements", "--format", "json", "--central"])?);
+    ensure!(
+        local.len() == 7 && centre == local,
+        "export movements --central:\n{centre:?}\nlocal:\n{local:?}"
+    );
+    ensure!(
+        centre.iter().any(|m| m["station"] == "dock1")
+            && centre.iter().any(|m| m["station"] == "pack3"),
+        "both stations' movements: {centre:?}"
+    );
+    let local = csv_sorted(&dock1.ok(&["export", "movements", "--format", "csv"])?);
+    let centre = csv_sorted(&pack3.ok(&["export", "movements", "--format", "csv", "--central"])?);
+    ensure!(
+        centre == local && local.0.starts_with("id,group,at,station"),
+        "CSV export --central: {centre:?}\nlocal: {local:?}"
+    );
+    // Not known anywhere: the centre says so, and the command fails.
+    let (code, _, err) = dock1.run(&["trace", "serial", "SN-404", "--central"]);
+    ensure!(
+        code == 1 && err.contains("no serial 'SN-404' has ever been scanned"),
+        "an unknown serial: {code} {err}"
+    );
+    let (code, _, err) = dock1.run(&["trace", "lot", "NOPE", "--product", "ASP-500", "--central"]);
+    ensure!(
+        code == 1 && err.contains("SKU 'ASP-500' has no lot 'NOPE'"),
+        "an unknown lot: {code} {err}"
+    );
+    // A station's role reads all this through the functions only: the tables stay shut.
+    let sql = raw(&dock_access.url).await?;
+    for table in ["movements", "stock", "scans"] {
+        let read = sql
+            .query(&format!("SELECT * FROM scantrail.{table} LIMIT 1"), &[])
+            .await;
+        ensure!(read.is_err(), "dock1's role read scantrail.{table}");
+    }
+    let rows = sql
+        .query(
+            "SELECT * FROM scantrail.movement_rows(0, '00000000-0000-0000-0000-000000000000', 10)",
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        rows.len() == 7,
+        "movement_rows as dock1: {} rows",
+        rows.len()
+    );
+    Ok(())
+}
+
+async fn the_central_export_pages_never_skip_or_repeat_a_movement(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    // Groups of several movements share one gseq: a page may end inside one.
+    let three = (1..=3)
+        .map(|n| {
+            let serial = format!("SN-77-{n}");
+            movement(
+                MovementKind::Receive,
+                "SKU-S",
+                None,
+                Some(&serial),
+                1,
+                None,
+                Some("LOC-A"),
+            )
+        })
+        .collect();
+    let two = (4..=5)
+        .map(|n| {
+            let serial = format!("SN-77-{n}");
+            movement(
+                MovementKind::Receive,
+                "SKU-S",
+                None,
+                Some(&serial),
+                1,
+                None,
+                Some("LOC-A"),
+            )
+        })
+        .collect();
+    let groups = [
+        group("dock1", 1, "SN-77-1..3", three),
+        receive("dock1", 5, "SKU-1", Some("L1"), None, 5, "LOC-A"),
+        group("dock1", 7, "SN-77-4..5", two),
+    ];
+    dock.push(INSTANCE, 0, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    let whole = dock
+        .movements_page(None, 100)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        whole.movements.len() == 6,
+        "one page: {:?}",
+        whole.movements
+    );
+    let mut paged = Vec::new();
+    let mut after = None;
+    for _ in 0..10 {
+        let page = dock
+            .movements_page(after, 2)
+            .await
+            .map_err(|e| e.to_string())?;
+        if page.movements.is_empty() {
+            break;
+        }
+        ensure!(
+            page.movements.len() <= 2,
+            "a page of {}",
+            page.movements.len()
+        );
+        paged.extend(page.movements);
+        after = page.next;
+    }
+    ensure!(
+        paged == whole.movements,
+        "pages of 2:\n{paged:?}\none page:\n{:?}",
+        whole.movements
+    );
+    let operators: Vec<_> = paged.iter().map(|m| m.operator.as_deref()).collect();
+    ensure!(
+        operators.iter().all(|o| *o == Some("OP-ANNA")),
+        "operators: {operators:?}"
+    );
+    Ok(())
+}
+
+async fn the_centre_s_answers_escape_stored_texts_as_a_station_does(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let serial = "HS\u{1b}[2J\u{1b}]0;pwned\u{7}-1";
+    let lot = "L\u{1b}[31m-9";
+    let mut unit = receive("dock1", 1, "HS-200", None, Some(serial), 1, "DOCK");
+    unit.operator = Some("\u{1b}[5mmaria".into());
+    let groups = [
+        unit,
+        receive("dock1", 2, "ASP-500", Some(lot), None, 4, "DOCK"),
+    ];
+    dock.push(INSTANCE, 0, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(
+        office.path().join("config.toml"),
+        "[station]\nname = \"office\"\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let url = db.url();
+    let ask = |args: &[&str]| -> Result<String, String> {
+        let mut all = args.to_vec();
+        all.push("--central");
+        match cli(office.path(), &all, Some(&url)) {
+            (0, out, _) => Ok(out),
+            (code, out, err) => Err(format!("{all:?}: exit {code}: {out} {err}")),
+        }
+    };
+    for (args, stored) in [
+        (vec!["trace", "serial", serial], serial),
+        (vec!["trace", "lot", lot, "--product", "ASP-500"], lot),
+        (vec!["stock"], lot),
+    ] {
+        let text = ask(&args)?;
+        ensure!(
+            !text.chars().any(|c| c == '\u{1b}' || c == '\u{7}'),
+            "{args:?} sent a raw control character: {text:?}"
+        );
+        ensure!(
+            text.contains(&scantrail::session::shown(stored)),
+            "{args:?} does not show the stored text escaped: {text}"
+        );
+    }
+    ensure!(
+        ask(&["trace", "serial", serial])?.contains(&scantrail::session::shown("\u{1b}[5mmaria")),
+        "the operator is not escaped"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ask(&["trace", "serial", serial, "--json"])?)
+            .map_err(|e| e.to_string())?;
+    ensure!(
+        json["serial"] == serial && json["history"][0]["operator"] == "\u{1b}[5mmaria",
+        "--json keeps stored texts exact: {json}"
+    );
+    Ok(())
+}
+
+async fn a_station_added_before_migration_2_may_export_after_it(db: Db) -> CaseResult {
+    // A centre at schema version 1, as released, with a station added then.
+    let sql = db.sql().await?;
+    sql.batch_execute(&format!(
+        "BEGIN;
+         CREATE SCHEMA scantrail;
+         CREATE TABLE scantrail.schema_migrations (
+             version     integer PRIMARY KEY,
+             name        text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         );
+         SET LOCAL search_path = scantrail;
+         {}
+         INSERT INTO scantrail.schema_migrations (version, name) VALUES (1, 'central');
+         COMMIT;",
+        include_str!("../src/sync/migrations/001_central.sql")
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut central = Central::connect(&db.url(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, dock) = station(&central, "dock1").await?;
+    dock.push(
+        INSTANCE,
+        0,
+        &[receive("dock1", 1, "SKU-1", Some("L1"), None, 5, "LOC-A")],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let done = central.migrate().await.map_err(|e| e.to_string())?;
+    ensure!(done.from == 1, "migrated from {done:?}");
+    let page = dock
+        .movements_page(None, 10)
+        .await
+        .map_err(|e| format!("dock1 after the upgrade: {e}"))?;
+    ensure!(page.movements.len() == 1, "{:?}", page.movements);
     Ok(())
 }

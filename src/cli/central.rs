@@ -7,7 +7,7 @@ use super::Context;
 use super::import::ImportKind;
 use super::outln;
 use crate::import::{file_label, read_locations, read_orders, read_products};
-use crate::sync::central::Central;
+use crate::sync::central::{Central, CentralError};
 use anyhow::Context as _;
 use clap::Subcommand;
 use std::future::Future;
@@ -76,6 +76,42 @@ pub(super) fn url_for(
             "no central database: give --url postgresql://…, set $SCANTRAIL_CENTRAL_URL, or set [sync] url in the config (in force: {})",
             ctx.source
         ),
+    }
+}
+
+/// `--central [--url URL]` on the commands that read the books (`stock`, `trace`, `export`):
+/// answer from the central database, the whole warehouse, every station.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AskCentre {
+    /// Answer from the central database: the whole warehouse, every station.
+    #[arg(long)]
+    pub central: bool,
+    /// The central database for --central (else $SCANTRAIL_CENTRAL_URL, else [sync] url).
+    #[arg(long, value_name = "URL", requires = "central")]
+    pub url: Option<String>,
+}
+
+impl AskCentre {
+    /// Connects to the centre and runs `work` with the connection.
+    pub(super) fn ask<T>(
+        &self,
+        ctx: &Context,
+        work: impl AsyncFnOnce(Central) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let (url, password_file) = url_for(ctx, self.url.as_deref())?;
+        block_on(async move {
+            let central = Central::connect(&url, password_file.as_deref()).await?;
+            work(central).await
+        })
+    }
+}
+
+/// The centre's "there is no such serial or lot" as the local command says it: the message
+/// alone; any other error as it is.
+pub(super) fn not_found(e: CentralError) -> anyhow::Error {
+    match e {
+        CentralError::Refused { code, message } if code == "not_found" => anyhow::anyhow!(message),
+        other => other.into(),
     }
 }
 

@@ -1,11 +1,15 @@
 //! `scantrail trace serial|lot`: the warranty question (where has this unit been?) and the
 //! recall question (who got this lot, and what is still on hand where?). The text output
 //! escapes every stored text (a serial or a lot may hold any character a scanner sent);
-//! `--json` gives them exactly.
+//! `--json` gives them exactly. With `--central` the centre answers, for every station, in
+//! the same shapes.
 
+use super::central::{AskCentre, not_found};
 use super::outln;
 use super::{Context, print_json};
 use crate::session::shown;
+use crate::store::{LotTrace, SerialTrace};
+use anyhow::Context as _;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -19,6 +23,8 @@ pub enum TraceCommand {
         product: Option<String>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        centre: AskCentre,
     },
     /// A lot's recall view: received, on hand by location, shipped and returned per order.
     Lot {
@@ -27,18 +33,32 @@ pub enum TraceCommand {
         product: String,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        centre: AskCentre,
     },
 }
 
 pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
-    let store = ctx.open_store()?;
     match cmd {
         TraceCommand::Serial {
             serial,
             product,
             json,
+            centre,
         } => {
-            let t = store.trace_serial(serial, product.as_deref())?;
+            let t: SerialTrace = if centre.central {
+                centre.ask(ctx, async |central| {
+                    let t = central
+                        .trace_serial(serial, product.as_deref())
+                        .await
+                        .map_err(not_found)?;
+                    serde_json::from_value(t).context(
+                        "the centre's trace of the serial cannot be read: upgrade scantrail",
+                    )
+                })?
+            } else {
+                ctx.open_store()?.trace_serial(serial, product.as_deref())?
+            };
             if *json {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);
@@ -56,8 +76,21 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
                 outln!("{title}{}", e.line("→", true))?;
             }
         }
-        TraceCommand::Lot { lot, product, json } => {
-            let t = store.trace_lot(lot, product)?;
+        TraceCommand::Lot {
+            lot,
+            product,
+            json,
+            centre,
+        } => {
+            let t: LotTrace = if centre.central {
+                centre.ask(ctx, async |central| {
+                    let t = central.trace_lot(lot, product).await.map_err(not_found)?;
+                    serde_json::from_value(t)
+                        .context("the centre's trace of the lot cannot be read: upgrade scantrail")
+                })?
+            } else {
+                ctx.open_store()?.trace_lot(lot, product)?
+            };
             if *json {
                 print_json(&t)?;
                 return Ok(ExitCode::SUCCESS);

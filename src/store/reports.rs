@@ -9,7 +9,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::{MovementKind, SerialStatus};
 use crate::session::shown;
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Which stock to show; every filter is optional. A location includes the locations below it.
@@ -30,14 +30,14 @@ pub struct StockRow {
 }
 
 /// A product as reports name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductName {
     pub sku: String,
     pub name: String,
 }
 
 /// One step of a serial's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SerialEvent {
     pub at: String,
     pub kind: MovementKind,
@@ -50,7 +50,7 @@ pub struct SerialEvent {
 }
 
 /// Where a serial is and where it has been.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SerialTrace {
     pub product: ProductName,
     pub serial: String,
@@ -113,14 +113,14 @@ impl SerialTrace {
 }
 
 /// A quantity at a location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnHand {
     pub location: String,
     pub qty: i64,
 }
 
 /// A quantity that went to or came from a partner on a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerQty {
     pub document: Option<String>,
     pub partner: Option<String>,
@@ -128,7 +128,7 @@ pub struct PartnerQty {
 }
 
 /// The recall view of a lot: where it came from, where it is, who got it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LotTrace {
     pub product: ProductName,
     pub lot: String,

@@ -14,7 +14,9 @@ mod target;
 pub use target::{Target, TlsMode, read_password_file};
 
 use crate::domain::LotStatus;
-use crate::store::{ImportSummary, LocationRow, OrderRow, ProductRow, StockFilter, StockRow};
+use crate::store::{
+    ExportMovement, ImportSummary, LocationRow, OrderRow, ProductRow, StockFilter, StockRow,
+};
 use crate::sync::wire::{Feed, FeedItem, PushedGroup, WireConflict};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -25,7 +27,10 @@ use uuid::Uuid;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
 /// Released migrations are never edited: a change is a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("central", include_str!("../migrations/001_central.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("central", include_str!("../migrations/001_central.sql")),
+    ("export", include_str!("../migrations/002_export.sql")),
+];
 
 /// The central schema version this binary writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -36,6 +41,9 @@ pub const FEED_CHANNEL: &str = "scantrail_feed";
 
 /// Most feed items one `pull` returns (the function caps it too).
 pub const PULL_MAX: i32 = 10_000;
+
+/// Most movements one page of the central export holds (the function caps it at 10,000).
+pub const EXPORT_PAGE: i32 = 5_000;
 
 /// How many connections one station's role may hold at once.
 const STATION_CONNECTIONS: i32 = 4;
@@ -134,6 +142,21 @@ pub struct StationAccess {
     pub password: String,
     /// The URL for the station's `[sync] url`, password included.
     pub url: String,
+}
+
+/// Where a page of the central export ends: the next page starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MovementKey {
+    pub gseq: i64,
+    pub id: Uuid,
+}
+
+/// One page of the central export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovementPage {
+    pub movements: Vec<ExportMovement>,
+    /// Where the next page starts (the last row of this one; `after` when it is empty).
+    pub next: Option<MovementKey>,
 }
 
 /// One connection to the central database.
@@ -545,6 +568,68 @@ impl Central {
             .await
             .and_then(|row| row.try_get(0))
             .map_err(|e| self.error(e))
+    }
+
+    /// One page of every station's journal in the centre's order, in the columns of a
+    /// station's own export: the movements after `after` (the [`MovementPage::next`] of the
+    /// page before; `None` from the start), at most `max`. An empty page is the end.
+    pub async fn movements_page(
+        &self,
+        after: Option<MovementKey>,
+        max: i32,
+    ) -> Result<MovementPage> {
+        let (gseq, id) = after.map_or((0, Uuid::nil()), |k| (k.gseq, k.id));
+        let rows = self
+            .client
+            .query(
+                "SELECT gseq, id, grp, at, station, operator, kind, document, sku, lot, serial, qty,
+                        from_loc, to_loc, partner, reverses
+                 FROM scantrail.movement_rows($1, $2, $3)",
+                &[&gseq, &id, &max],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut page = MovementPage {
+            movements: Vec::with_capacity(rows.len()),
+            next: after,
+        };
+        for row in &rows {
+            let get = |e| self.error(e);
+            let id: Uuid = row.try_get(1).map_err(get)?;
+            let kind: String = row.try_get(6).map_err(get)?;
+            let kind =
+                kind.parse()
+                    .map_err(|e: crate::domain::UnknownWord| CentralError::Database {
+                        host: self.host().to_owned(),
+                        reason: e.to_string(),
+                    })?;
+            let qty: i32 = row.try_get(11).map_err(get)?;
+            page.movements.push(ExportMovement {
+                id: id.to_string(),
+                group: row.try_get::<_, Uuid>(2).map_err(get)?.to_string(),
+                at: row.try_get(3).map_err(get)?,
+                station: row.try_get(4).map_err(get)?,
+                operator: row.try_get(5).map_err(get)?,
+                kind,
+                document: row.try_get(7).map_err(get)?,
+                sku: row.try_get(8).map_err(get)?,
+                lot: row.try_get(9).map_err(get)?,
+                serial: row.try_get(10).map_err(get)?,
+                qty: i64::from(qty),
+                from: row.try_get(12).map_err(get)?,
+                to: row.try_get(13).map_err(get)?,
+                partner: row.try_get(14).map_err(get)?,
+                reverses: row
+                    .try_get::<_, Option<Uuid>>(15)
+                    .map_err(get)?
+                    .map(|u| u.to_string()),
+            });
+            page.next = Some(MovementKey {
+                gseq: row.try_get(0).map_err(get)?,
+                id,
+            });
+        }
+        Ok(page)
     }
 
     /// Resolves a conflict with a note saying why, and who did (by default, the role).
