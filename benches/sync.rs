@@ -204,10 +204,10 @@ async fn run(dir: &Path, scans: usize, iters: usize) -> anyhow::Result<()> {
     );
 
     // Scan latency: standalone against synced, interleaved.
-    let standalone = receiving(
-        station_db(dir, "standalone", Synchronous::Full)?,
-        "standalone",
-    );
+    // The standalone station has the same catalog, imported locally (the demo's).
+    let mut alone = station_db(dir, "standalone", Synchronous::Full)?;
+    scantrail::demo::load(&mut alone, &Config::default(), "standalone", Utc::now())?;
+    let standalone = receiving(alone, "standalone");
     let mut synced_store = station_db(dir, "dock4", Synchronous::Full)?;
     round::round(&mut synced_store, &dock4, Utc::now()).await?;
     let synced = receiving(synced_store, "dock4");
