@@ -7,6 +7,7 @@
 //! database of its own; the closing line is `N passed, N failed`.
 
 use scantrail::domain::{MovementKind, Outcome};
+use scantrail::store::Store;
 use scantrail::sync::central::{Central, CentralError, StationAccess};
 use scantrail::sync::wire::{ConflictKind, ConflictStatus, Feed, PushedGroup, WireMovement};
 use std::future::Future;
@@ -1564,6 +1565,17 @@ async fn centre_holds_exactly(db: &Db, station: &Station, name: &str) -> Result<
     Ok(here.len())
 }
 
+/// Rows waiting, read from the station's database directly: fast enough to catch a round
+/// between two batches, which a `sync status` process may not be.
+fn pending_now(station: &Station) -> Result<u64, String> {
+    let store = Store::open(
+        &station.dir.path().join("station.db"),
+        &scantrail::config::DatabaseConfig::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(store.sync_status().map_err(|e| e.to_string())?.pending)
+}
+
 fn pending(station: &Station) -> Result<u64, String> {
     let status = station.json(&["sync", "status", "--json"])?;
     status["pending"]
@@ -1623,13 +1635,24 @@ async fn a_sync_killed_mid_batch_neither_loses_nor_duplicates(db: Db) -> CaseRes
     dock1.ok(&["sync"])?;
     dock1.scan(&receipts(2000, 1800), "ok")?;
     let waiting = pending(&dock1)?;
-    // kill -9 of `sync` at scattered moments: before it connects, in a push batch, between
-    // the centre's commit and the station's acknowledgement. A round of this size takes
-    // about a second here.
+    // kill -9 of `sync`: every other time at a scattered moment (before it connects, in a
+    // push batch, between the centre's commit and the station's acknowledgement), and every
+    // other time right after the station has seen a batch acknowledged, so that some kills
+    // surely land between two batches of a round whatever the machine's speed.
     let (mut before, mut cut) = (waiting, 0);
-    for _ in 0..12 {
+    for attempt in 0..12 {
         let mut sync = dock1.spawn(&["sync"], "sync.log")?;
-        std::thread::sleep(some_ms(50, 900));
+        if attempt % 2 == 0 {
+            std::thread::sleep(some_ms(50, 900));
+        } else {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while pending_now(&dock1)? >= before && Instant::now() < deadline {
+                if sync.try_wait().map_err(|e| e.to_string())?.is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         let _ = sync.kill();
         let _ = sync.wait();
         let left = pending(&dock1)?;
@@ -1713,7 +1736,7 @@ async fn the_centre_stopped_mid_round_loses_nothing(db: Db) -> CaseResult {
     let mut sync = dock1.spawn(&["sync"], "sync.log")?;
     let mut left = waiting;
     while left == waiting && sync.try_wait().map_err(|e| e.to_string())?.is_none() {
-        left = pending(&dock1)?;
+        left = pending_now(&dock1)?;
     }
     let stopped = pg_ctlcluster(&cluster, &["stop", "-m", "immediate"]);
     let outcome = sync.wait().map_err(|e| e.to_string());
