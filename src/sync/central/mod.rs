@@ -30,6 +30,10 @@ use uuid::Uuid;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("central", include_str!("../migrations/001_central.sql")),
     ("export", include_str!("../migrations/002_export.sql")),
+    (
+        "push_by_batch",
+        include_str!("../migrations/003_push_by_batch.sql"),
+    ),
 ];
 
 /// The central schema version this binary writes.
