@@ -1635,14 +1635,15 @@ async fn a_sync_killed_mid_batch_neither_loses_nor_duplicates(db: Db) -> CaseRes
     dock1.ok(&["sync"])?;
     dock1.scan(&receipts(2000, 1800), "ok")?;
     let waiting = pending(&dock1)?;
-    // kill -9 of `sync`: every other time at a scattered moment (before it connects, in a
-    // push batch, between the centre's commit and the station's acknowledgement), and every
-    // other time right after the station has seen a batch acknowledged, so that some kills
-    // surely land between two batches of a round whatever the machine's speed.
+    // kill -9 of `sync`: first, and every other time after, right after the station has seen
+    // a batch acknowledged, so that kills surely land between two batches of a round whatever
+    // the machine's speed; in between at a scattered moment (before it connects, in a push
+    // batch, between the centre's commit and the station's acknowledgement) — such a kill may
+    // also come after the round has finished.
     let (mut before, mut cut) = (waiting, 0);
     for attempt in 0..12 {
         let mut sync = dock1.spawn(&["sync"], "sync.log")?;
-        if attempt % 2 == 0 {
+        if attempt % 2 == 1 {
             std::thread::sleep(some_ms(50, 900));
         } else {
             let deadline = Instant::now() + Duration::from_secs(20);
