@@ -30,26 +30,18 @@ use chrono::Utc;
 use scantrail::domain::{MovementKind, Outcome};
 use scantrail::sync::central::Central;
 use scantrail::sync::wire::{PushedGroup, WireMovement};
-use std::path::Path;
 use std::time::Instant;
 use uuid::Uuid;
 
+#[path = "support/centre.rs"]
+mod centre;
 mod support;
 use support::{Rng, Stats};
 
 const STATIONS: usize = 20;
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var_os("PGHOST").is_none() {
-        let exe = std::env::current_exe()?;
-        let status = std::process::Command::new("pg_virtualenv")
-            .arg("-t")
-            .arg(exe)
-            .args(std::env::args_os().skip(1))
-            .status()
-            .context("this benchmark needs Debian's postgresql (apt-get install postgresql)")?;
-        std::process::exit(status.code().unwrap_or(1));
-    }
+    centre::under_pg_virtualenv()?;
     let movements: i64 = env_or("SCANTRAIL_BENCH_MOVEMENTS", 10_000_000);
     let samples: usize = env_or("SCANTRAIL_BENCH_ITERS", 300);
     tokio::runtime::Builder::new_current_thread()
@@ -63,17 +55,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn admin_url(database: &str) -> String {
-    let var = |n: &str| std::env::var(n).unwrap_or_default();
-    format!(
-        "postgresql://{}:{}@{}:{}/{database}",
-        var("PGUSER"),
-        var("PGPASSWORD"),
-        var("PGHOST"),
-        var("PGPORT")
-    )
 }
 
 /// How the generated journal is cut: `serials` serials of three movements each, `lots` lots
@@ -441,32 +422,7 @@ fn report(what: &str, stats: &Stats) {
 }
 
 async fn run(movements: i64, samples: usize) -> anyhow::Result<()> {
-    let (admin, conn) =
-        tokio_postgres::connect(&admin_url("postgres"), tokio_postgres::NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .batch_execute("DROP DATABASE IF EXISTS scantrail_bench WITH (FORCE)")
-        .await?;
-    admin
-        .batch_execute("CREATE DATABASE scantrail_bench")
-        .await?;
-    let url = admin_url("scantrail_bench");
-    let mut centre = Central::connect(&url, None).await?;
-    centre.migrate().await?;
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
-    let open = |f: &str| std::fs::File::open(demo.join(f));
-    centre
-        .import_locations(
-            "locations.csv",
-            &scantrail::import::read_locations("locations.csv", open("locations.csv")?)?,
-        )
-        .await?;
-    centre
-        .import_products(
-            "products.csv",
-            &scantrail::import::read_products("products.csv", open("products.csv")?)?,
-        )
-        .await?;
+    let (url, centre) = centre::fresh_centre().await?;
     for k in 1..=STATIONS {
         let name = if k <= 5 {
             format!("dock{k}")

@@ -22,7 +22,6 @@
 //! `SCANTRAIL_BENCH_SCANS` sets the number of receipts (default 50,000),
 //! `SCANTRAIL_BENCH_ITERS` the latency samples per station (default 500).
 
-use anyhow::Context as _;
 use chrono::Utc;
 use scantrail::config::{Config, DatabaseConfig, Synchronous};
 use scantrail::core::Core;
@@ -34,22 +33,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "support/centre.rs"]
+mod centre;
 mod support;
 use support::Stats;
 
 const LAPTOP: &str = "0614141000029";
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var_os("PGHOST").is_none() {
-        let exe = std::env::current_exe()?;
-        let status = std::process::Command::new("pg_virtualenv")
-            .arg("-t")
-            .arg(exe)
-            .args(std::env::args_os().skip(1))
-            .status()
-            .context("this benchmark needs Debian's postgresql (apt-get install postgresql)")?;
-        std::process::exit(status.code().unwrap_or(1));
-    }
+    centre::under_pg_virtualenv()?;
     let scans: usize = env_or("SCANTRAIL_BENCH_SCANS", 50_000);
     let iters: usize = env_or("SCANTRAIL_BENCH_ITERS", 500);
     let dir = tempfile::tempdir_in(
@@ -66,17 +58,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn admin_url(database: &str) -> String {
-    let var = |n: &str| std::env::var(n).unwrap_or_default();
-    format!(
-        "postgresql://{}:{}@{}:{}/{database}",
-        var("PGUSER"),
-        var("PGPASSWORD"),
-        var("PGHOST"),
-        var("PGPORT")
-    )
 }
 
 fn station_db(dir: &Path, name: &str, synchronous: Synchronous) -> anyhow::Result<Store> {
@@ -97,32 +78,7 @@ fn receiving(store: Store, name: &str) -> Core {
 }
 
 async fn run(dir: &Path, scans: usize, iters: usize) -> anyhow::Result<()> {
-    let (admin, conn) =
-        tokio_postgres::connect(&admin_url("postgres"), tokio_postgres::NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .batch_execute("DROP DATABASE IF EXISTS scantrail_bench WITH (FORCE)")
-        .await?;
-    admin
-        .batch_execute("CREATE DATABASE scantrail_bench")
-        .await?;
-    let url = admin_url("scantrail_bench");
-    let mut centre = Central::connect(&url, None).await?;
-    centre.migrate().await?;
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
-    let open = |f: &str| std::fs::File::open(demo.join(f));
-    centre
-        .import_locations(
-            "locations.csv",
-            &scantrail::import::read_locations("locations.csv", open("locations.csv")?)?,
-        )
-        .await?;
-    centre
-        .import_products(
-            "products.csv",
-            &scantrail::import::read_products("products.csv", open("products.csv")?)?,
-        )
-        .await?;
+    let (url, centre) = centre::fresh_centre().await?;
     let mut urls = Vec::new();
     for name in ["dock1", "pack3", "dock4"] {
         urls.push(centre.add_station(name).await?.url);
