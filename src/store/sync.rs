@@ -3,11 +3,12 @@
 //! The journal is the outbox: [`Store::outbox`] reads the station's own scans after the last
 //! one the centre acknowledged, each with its movements in natural keys, and
 //! [`Store::acknowledge`] moves that mark on. [`Store::apply_feed`] takes what the centre
-//! hands out, in the centre's order, in one IMMEDIATE transaction: catalog items replace the
-//! rows they name, other stations' groups are written as facts (with the centre's `gseq`, so
-//! the journal's triggers apply them without refusing: see
-//! `migrations/004_sync_pulled_facts.sql`), conflicts are kept as the centre sent them, and
-//! the pull cursor moves to the last item. An item at or below the cursor, or a group the
+//! hands out, in the centre's order, in one IMMEDIATE transaction per call (a round hands
+//! it a pull in slices of `sync::round::APPLY_BATCH`, so a scan waits for one slice at
+//! most): catalog items replace the rows they name, other stations' groups are written as
+//! facts (with the centre's `gseq`, so the journal's triggers apply them without refusing:
+//! see `migrations/004_sync_pulled_facts.sql`), conflicts are kept as the centre sent them,
+//! and the pull cursor moves to the last item. An item at or below the cursor, or a group the
 //! journal already has (the station's own, coming back), is passed over, so applying the
 //! same items twice changes nothing.
 

@@ -14,6 +14,12 @@ use chrono::{DateTime, Utc};
 /// Groups in one push: one round trip and one central transaction each.
 pub const PUSH_BATCH: usize = 500;
 
+/// Feed items applied in one station transaction. A pull brings up to `PULL_MAX` items; they
+/// are applied in slices of this many, each its own transaction with the cursor moved to its
+/// end, so that a scan at the station never waits for more than one slice (the write lock
+/// is the station's one) and a round cut between slices goes on from the last one applied.
+pub const APPLY_BATCH: usize = 500;
+
 /// What one round moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Round {
@@ -88,7 +94,9 @@ async fn exchange(store: &mut Store, central: &Central) -> Result<Round, SyncErr
         if items.is_empty() {
             break;
         }
-        store.apply_feed(&items)?;
+        for slice in items.chunks(APPLY_BATCH) {
+            store.apply_feed(slice)?;
+        }
         done.pulled += items.len();
     }
     Ok(done)
