@@ -9,6 +9,7 @@ use super::outln;
 use super::{Context, print_json};
 use crate::session::shown;
 use crate::store::{LotTrace, SerialTrace};
+use crate::sync::wire::{ConflictStatus, WireConflict};
 use anyhow::Context as _;
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -46,18 +47,24 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
             json,
             centre,
         } => {
-            let t: SerialTrace = if centre.central {
+            let (t, disputes): (SerialTrace, _) = if centre.central {
                 centre.ask(ctx, async |central| {
                     let t = central
                         .trace_serial(serial, product.as_deref())
                         .await
                         .map_err(not_found)?;
-                    serde_json::from_value(t).context(
+                    let t: SerialTrace = serde_json::from_value(t).context(
                         "the centre's trace of the serial cannot be read: upgrade scantrail",
-                    )
+                    )?;
+                    let open = central.conflicts().await?;
+                    let disputes = open_of(open, &t.product.sku, None, Some(&t.serial));
+                    Ok((t, disputes))
                 })?
             } else {
-                ctx.open_store()?.trace_serial(serial, product.as_deref())?
+                let store = ctx.open_store()?;
+                let t = store.trace_serial(serial, product.as_deref())?;
+                let disputes = store.open_conflicts_of(&t.product.sku, None, Some(&t.serial))?;
+                (t, disputes)
             };
             if *json {
                 print_json(&t)?;
@@ -71,6 +78,7 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
             )?;
             outln!("now      {}", t.whereabouts())?;
             outln!("lot      {}", shown(t.lot.as_deref().unwrap_or("—")))?;
+            print_disputes(&disputes)?;
             for (i, e) in t.history.iter().enumerate() {
                 let title = if i == 0 { "history  " } else { "         " };
                 outln!("{title}{}", e.line("→", true))?;
@@ -82,14 +90,21 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
             json,
             centre,
         } => {
-            let t: LotTrace = if centre.central {
+            let (t, disputes): (LotTrace, _) = if centre.central {
                 centre.ask(ctx, async |central| {
                     let t = central.trace_lot(lot, product).await.map_err(not_found)?;
-                    serde_json::from_value(t)
-                        .context("the centre's trace of the lot cannot be read: upgrade scantrail")
+                    let t: LotTrace = serde_json::from_value(t).context(
+                        "the centre's trace of the lot cannot be read: upgrade scantrail",
+                    )?;
+                    let open = central.conflicts().await?;
+                    let disputes = open_of(open, &t.product.sku, Some(&t.lot), None);
+                    Ok((t, disputes))
                 })?
             } else {
-                ctx.open_store()?.trace_lot(lot, product)?
+                let store = ctx.open_store()?;
+                let t = store.trace_lot(lot, product)?;
+                let disputes = store.open_conflicts_of(&t.product.sku, Some(&t.lot), None)?;
+                (t, disputes)
             };
             if *json {
                 print_json(&t)?;
@@ -103,6 +118,7 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
             )?;
             outln!("expiry    {}", shown(t.expiry.as_deref().unwrap_or("—")))?;
             outln!("status    {}", t.status)?;
+            print_disputes(&disputes)?;
             outln!("received  {}", t.received)?;
             let on_hand: i64 = t.on_hand.iter().map(|o| o.qty).sum();
             outln!("on hand   {on_hand}")?;
@@ -124,4 +140,36 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The open conflicts among `all` about this product and lot or serial (the centre's list
+/// holds every conflict; a station's holds what it pulled).
+fn open_of(
+    all: Vec<WireConflict>,
+    sku: &str,
+    lot: Option<&str>,
+    serial: Option<&str>,
+) -> Vec<WireConflict> {
+    all.into_iter()
+        .filter(|c| {
+            c.status == ConflictStatus::Open
+                && c.product == sku
+                && lot.is_none_or(|l| c.lot.as_deref() == Some(l))
+                && serial.is_none_or(|s| c.serial.as_deref() == Some(s))
+        })
+        .collect()
+}
+
+/// One line per open conflict, as the kiosk marks a disputed serial or lot.
+fn print_disputes(disputes: &[WireConflict]) -> anyhow::Result<()> {
+    for c in disputes {
+        outln!(
+            "CONFLICT #{} {} ({}), detected {}: see scantrail conflicts, tell a supervisor",
+            c.id,
+            c.kind.as_str(),
+            shown(&c.stations.join(", ")),
+            c.detected_at.format("%Y-%m-%d %H:%M")
+        )?;
+    }
+    Ok(())
 }
