@@ -79,6 +79,9 @@ fn main() -> ExitCode {
         case!(the_central_export_pages_never_skip_or_repeat_a_movement),
         case!(the_centre_s_answers_escape_stored_texts_as_a_station_does),
         case!(a_station_added_before_migration_2_may_export_after_it),
+        case!(a_group_is_pulled_as_it_was_pushed),
+        case!(a_station_password_never_reaches_the_centre),
+        case!(groups_pushed_before_migration_4_are_pulled_the_same_after_it),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -1433,6 +1436,24 @@ async fn stations_share_one_truth_through_the_centre(db: Db) -> CaseResult {
         .and_then(|c| c["id"].as_i64())
         .ok_or(format!("central conflicts: {list}"))?;
     let id = id.to_string();
+    // The trace text marks the disputed serial, at a station and from the centre.
+    let mark = format!("CONFLICT #{id} serial_duplicate");
+    for args in [
+        vec!["trace", "serial", "SN-9000-0002"],
+        vec![
+            "trace",
+            "serial",
+            "SN-9000-0002",
+            "--central",
+            "--url",
+            &db.url(),
+        ],
+    ] {
+        let text = pack3.ok(&args)?;
+        ensure!(text.contains(&mark), "{args:?} does not mark it: {text}");
+    }
+    let text = pack3.ok(&["trace", "serial", "SN-9000-0001"])?;
+    ensure!(!text.contains("CONFLICT"), "an undisputed serial: {text}");
     dock1.ok(&[
         "conflicts",
         "resolve",
@@ -1450,6 +1471,8 @@ async fn stations_share_one_truth_through_the_centre(db: Db) -> CaseResult {
             .all(|c| c["serial"] != "SN-9000-0002" || c["status"] == "resolved")),
         "resolved at the centre, seen at dock2: {list}"
     );
+    let text = dock2.ok(&["trace", "serial", "SN-9000-0002"])?;
+    ensure!(!text.contains("CONFLICT"), "resolved, still marked: {text}");
     Ok(())
 }
 
@@ -2299,7 +2322,7 @@ async fn a_station_added_before_migration_2_may_export_after_it(db: Db) -> CaseR
     let mut central = Central::connect(&db.url(), None)
         .await
         .map_err(|e| e.to_string())?;
-    let (_, dock) = station(&central, "dock1").await?;
+    let dock = old_station(&db, "dock1").await?;
     dock.push(
         INSTANCE,
         0,
@@ -2315,4 +2338,187 @@ async fn a_station_added_before_migration_2_may_export_after_it(db: Db) -> CaseR
         .map_err(|e| format!("dock1 after the upgrade: {e}"))?;
     ensure!(page.movements.len() == 1, "{:?}", page.movements);
     Ok(())
+}
+
+/// A group of three movements in an order that is not their ids' order, with a lot's expiry,
+/// a partner, a document and a reversal: everything a pull must give back as it was pushed.
+fn a_full_group(station: &str, seq: i64) -> PushedGroup {
+    let mut first = movement(
+        MovementKind::Receive,
+        "ASP-500",
+        Some("L-7"),
+        None,
+        4,
+        None,
+        Some("DOCK"),
+    );
+    first.expiry = chrono::NaiveDate::from_ymd_opt(2027, 3, 31);
+    first.document = Some("PO-4711".into());
+    first.partner = Some("Acme Medical".into());
+    let second = movement(
+        MovementKind::Receive,
+        "LAP-X1",
+        None,
+        Some("SN-1"),
+        1,
+        None,
+        Some("DOCK"),
+    );
+    let mut third = movement(
+        MovementKind::Reversal,
+        "GLV-M",
+        None,
+        None,
+        2,
+        Some("A-01"),
+        None,
+    );
+    third.reverses = Some(Uuid::now_v7());
+    let mut g = group(station, seq, "\u{1d}01 mixed", vec![third, first, second]);
+    g.device = Some("usb-scanner-1".into());
+    g.close_document = Some("PO-4711".into());
+    // A station's times have milliseconds (its journal's text form).
+    g.at = chrono::DateTime::from_timestamp_millis(g.at.timestamp_millis()).unwrap_or(g.at);
+    g
+}
+
+async fn pulled_group(pack: &Central, id: Uuid) -> Result<PushedGroup, String> {
+    let items = pack.pull(0, 100).await.map_err(|e| e.to_string())?;
+    items
+        .into_iter()
+        .find_map(|i| match i.item {
+            Feed::Group(g) if g.id == id => Some(g),
+            _ => None,
+        })
+        .ok_or(format!("group {id} not pulled"))
+}
+
+async fn a_group_is_pulled_as_it_was_pushed(db: Db) -> CaseResult {
+    let mut central = db.central().await?;
+    central.migrate().await.map_err(|e| e.to_string())?;
+    let (_, dock) = station(&central, "dock1").await?;
+    let (_, pack) = station(&central, "pack3").await?;
+    let sent = a_full_group("dock1", 1);
+    dock.push(INSTANCE, 0, std::slice::from_ref(&sent))
+        .await
+        .map_err(|e| e.to_string())?;
+    let got = pulled_group(&pack, sent.id).await?;
+    ensure!(got == sent, "sent {sent:?}\npulled {got:?}");
+    // Its own group does not come back to the station that pushed it.
+    let own = dock.pull(0, 100).await.map_err(|e| e.to_string())?;
+    ensure!(
+        !own.iter()
+            .any(|i| matches!(&i.item, Feed::Group(g) if g.id == sent.id)),
+        "dock1 pulled its own group: {own:?}"
+    );
+    Ok(())
+}
+
+async fn groups_pushed_before_migration_4_are_pulled_the_same_after_it(db: Db) -> CaseResult {
+    // A centre at schema version 3, as released, holding a group.
+    let sql = db.sql().await?;
+    sql.batch_execute(&format!(
+        "BEGIN;
+         CREATE SCHEMA scantrail;
+         CREATE TABLE scantrail.schema_migrations (
+             version     integer PRIMARY KEY,
+             name        text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         );
+         SET LOCAL search_path = scantrail;
+         {}
+         {}
+         {}
+         INSERT INTO scantrail.schema_migrations (version, name)
+         VALUES (1, 'central'), (2, 'export'), (3, 'push_by_batch');
+         COMMIT;",
+        include_str!("../src/sync/migrations/001_central.sql"),
+        include_str!("../src/sync/migrations/002_export.sql"),
+        include_str!("../src/sync/migrations/003_push_by_batch.sql")
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut central = Central::connect(&db.url(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let dock = old_station(&db, "dock1").await?;
+    let pack = old_station(&db, "pack3").await?;
+    let sent = a_full_group("dock1", 1);
+    dock.push(INSTANCE, 0, std::slice::from_ref(&sent))
+        .await
+        .map_err(|e| e.to_string())?;
+    let before = pulled_group(&pack, sent.id).await?;
+    let done = central.migrate().await.map_err(|e| e.to_string())?;
+    ensure!(done.from == 3, "migrated from {done:?}");
+    let after = pulled_group(&pack, sent.id).await?;
+    ensure!(
+        after == before && after == sent,
+        "before {before:?}\nafter {after:?}"
+    );
+    // A resend after the upgrade is still recognised as the same group.
+    let acked = dock
+        .push(INSTANCE, 0, std::slice::from_ref(&sent))
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(acked == 1, "resend acknowledged {acked}");
+    Ok(())
+}
+
+async fn a_station_password_never_reaches_the_centre(db: Db) -> CaseResult {
+    let mut central = db.central().await?;
+    central.migrate().await.map_err(|e| e.to_string())?;
+    let (access, dock) = station(&central, "dock1").await?;
+    let sql = db.sql().await?;
+    let stored: String = sql
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&access.role],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    ensure!(
+        stored.starts_with("SCRAM-SHA-256$4096:") && !stored.contains(&access.password),
+        "the centre stores {stored}"
+    );
+    // The password logs in.
+    dock.pull(0, 1).await.map_err(|e| e.to_string())?;
+    // A plain password is never taken.
+    let plain = sql
+        .execute(
+            "SELECT scantrail.station_add('dock9', 'x.dock9', 4, '30s', 'secret-password')",
+            &[],
+        )
+        .await;
+    ensure!(
+        plain
+            .as_ref()
+            .is_err_and(|e| format!("{e:?}").contains("bad_verifier")),
+        "a plain password: {plain:?}"
+    );
+    Ok(())
+}
+
+/// A station added as the released scantrail of an older schema did (`station_add` of
+/// migration 2, which made the password at the centre): a login for `name`.
+async fn old_station(db: &Db, name: &str) -> Result<Central, String> {
+    let sql = db.sql().await?;
+    let role = format!("{}.{name}", db.name);
+    let password: String = sql
+        .query_one(
+            "SELECT scantrail.station_add($1, $2, 4, '30s')",
+            &[&name, &role],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let url = format!(
+        "postgresql://{role}:{password}@{}:{}/{}",
+        env("PGHOST"),
+        env("PGPORT"),
+        db.name
+    );
+    Central::connect(&url, None)
+        .await
+        .map_err(|e| e.to_string())
 }
