@@ -140,8 +140,11 @@ impl ObjectEvent {
         };
         // Where it happened: where the goods went, else where they left from. Where they are
         // afterwards: where they went; nowhere of ours when they left.
-        let read_point = to.or(from).map(|code| ids.location(code));
         let biz_location = to.map(|code| ids.location(code));
+        let read_point = match &biz_location {
+            Some(place) => Some(place.clone()),
+            None => from.map(|code| ids.location(code)),
+        };
         let partner = m.partner.as_deref().map(|p| ids.partner(p));
         let (sources, destinations) = match (partner, to.is_some(), from.is_some()) {
             (Some(p), true, false) => (vec![p], Vec::new()),

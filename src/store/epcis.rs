@@ -4,13 +4,15 @@
 //!
 //! Movements stream in journal order, one call per movement, so an export of millions of
 //! them needs no more memory than one; status changes are a human's commands (few), read
-//! whole. The filters are the export's: a time, a product, one lot of it, or a serial.
+//! whole, and so are the catalog's names (products, lots, locations, partners, documents),
+//! which grow with the catalog, not with every movement. The filters are the export's: a time, a product, one lot of it, or a serial.
 
 use super::journal::{format_time, word_col};
 use super::{Result, Store, StoreError};
 use crate::domain::{DocumentKind, LotStatus, MovementKind};
 use chrono::{DateTime, Utc};
 use rusqlite::ToSql;
+use std::collections::HashMap;
 
 /// Which events an export takes; every filter is optional. `lot` goes with `sku`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -165,16 +167,13 @@ impl Store {
         if filter.serial.is_some() {
             terms.push("m.serial = ?4");
         }
+        // The catalog's names come from maps read once (the catalog is small beside the
+        // journal, and does not grow with it): a seek per name and row was most of the time.
+        let catalog = Catalog::read(self)?;
         let sql = format!(
-            "SELECT m.at, m.kind, p.sku, {GTIN_OF}, lt.code, m.serial, m.qty, fl.code, tl.code,
-                    pa.name, d.ref, d.kind, o.kind, o.at
+            "SELECT m.at, m.kind, m.product_id, m.lot_id, m.serial, m.qty, m.from_location_id,
+                    m.to_location_id, m.partner_id, m.document_id, o.kind, o.at
              FROM movements m
-             JOIN products p ON p.id = m.product_id
-             LEFT JOIN lots lt ON lt.id = m.lot_id
-             LEFT JOIN locations fl ON fl.id = m.from_location_id
-             LEFT JOIN locations tl ON tl.id = m.to_location_id
-             LEFT JOIN documents d ON d.id = m.document_id
-             LEFT JOIN partners pa ON pa.id = m.partner_id
              LEFT JOIN movements o ON o.id = m.reverses
              WHERE {} ORDER BY m.seq",
             terms.join(" AND ")
@@ -183,36 +182,104 @@ impl Store {
         let params: [&dyn ToSql; 4] = [&since, &filter.sku, &filter.lot, &filter.serial];
         let mut rows = st.query(&params[..highest(&sql)])?;
         while let Some(r) = rows.next()? {
-            let document: Option<String> = r.get(10)?;
-            let document = match document {
-                Some(reference) => Some((reference, word_col(r, 11)?)),
-                None => None,
-            };
-            let undone: Option<String> = r.get(12)?;
+            let undone: Option<String> = r.get(10)?;
             let undoes = match undone {
                 Some(_) => Some(Undone {
-                    kind: word_col(r, 12)?,
-                    at: r.get(13)?,
+                    kind: word_col(r, 10)?,
+                    at: r.get(11)?,
                 }),
                 None => None,
             };
+            let (sku, gtin) = catalog.product(r.get(2)?)?;
             let movement = EpcisMovement {
                 at: r.get(0)?,
                 kind: word_col(r, 1)?,
-                sku: r.get(2)?,
-                gtin: r.get(3)?,
-                lot: r.get(4)?,
-                serial: r.get(5)?,
-                qty: r.get(6)?,
-                from: r.get(7)?,
-                to: r.get(8)?,
-                partner: r.get(9)?,
-                document,
+                sku,
+                gtin,
+                lot: Catalog::name(&catalog.lots, "lot", r.get(3)?)?,
+                serial: r.get(4)?,
+                qty: r.get(5)?,
+                from: Catalog::name(&catalog.locations, "location", r.get(6)?)?,
+                to: Catalog::name(&catalog.locations, "location", r.get(7)?)?,
+                partner: Catalog::name(&catalog.partners, "partner", r.get(8)?)?,
+                document: catalog.document(r.get(9)?)?,
                 undoes,
             };
             each(movement).map_err(|e| StoreError::Io(format!("cannot write the export: {e}")))?;
         }
         Ok(())
+    }
+}
+
+/// The names of the catalog's rows by their local ids, for the export's journal rows.
+struct Catalog {
+    products: HashMap<i64, (String, Option<String>)>,
+    lots: HashMap<i64, String>,
+    locations: HashMap<i64, String>,
+    partners: HashMap<i64, String>,
+    documents: HashMap<i64, (String, DocumentKind)>,
+}
+
+impl Catalog {
+    fn read(store: &Store) -> Result<Catalog> {
+        let names = |sql: &str| -> Result<HashMap<i64, String>> {
+            let mut st = store.conn.prepare(sql)?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let mut st = store
+            .conn
+            .prepare(&format!("SELECT p.id, p.sku, {GTIN_OF} FROM products p"))?;
+        let products = st
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = store.conn.prepare("SELECT id, ref, kind FROM documents")?;
+        let documents = st
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, word_col(r, 2)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Catalog {
+            products,
+            lots: names("SELECT id, code FROM lots")?,
+            locations: names("SELECT id, code FROM locations")?,
+            partners: names("SELECT id, name FROM partners")?,
+            documents,
+        })
+    }
+
+    fn missing(what: &str, id: i64) -> StoreError {
+        StoreError::NotFound(format!(
+            "the journal names {what} {id}, which the catalog lacks; run `scantrail db verify`"
+        ))
+    }
+
+    fn product(&self, id: i64) -> Result<(String, Option<String>)> {
+        self.products
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Catalog::missing("product", id))
+    }
+
+    fn name(map: &HashMap<i64, String>, what: &str, id: Option<i64>) -> Result<Option<String>> {
+        match id {
+            None => Ok(None),
+            Some(id) => map
+                .get(&id)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| Catalog::missing(what, id)),
+        }
+    }
+
+    fn document(&self, id: Option<i64>) -> Result<Option<(String, DocumentKind)>> {
+        match id {
+            None => Ok(None),
+            Some(id) => self
+                .documents
+                .get(&id)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| Catalog::missing("document", id)),
+        }
     }
 }
 
