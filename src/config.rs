@@ -26,6 +26,7 @@ pub struct Config {
     pub input: InputConfig,
     pub feedback: FeedbackConfig,
     pub sync: SyncConfig,
+    pub epcis: EpcisConfig,
 }
 
 /// This kiosk.
@@ -495,6 +496,117 @@ impl Default for SyncConfig {
     }
 }
 
+/// How the journal is written as GS1 EPCIS 2.0 events (SPEC §9, `docs/epcis.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EpcisConfig {
+    /// The start of the identifiers scantrail makes up where GS1 has none: locations without
+    /// a GLN, products without a GTIN, partners, documents. The same on every station.
+    pub namespace: String,
+    /// `eventTimeZoneOffset`: `"local"` (the machine's time zone at each event's time) or a
+    /// fixed offset such as `"+01:00"`.
+    pub time_zone_offset: String,
+    /// GS1 company prefix lengths by the leading digits of the company prefix (a GTIN-13 or a
+    /// GLN begins with it): with one, serials and lots are SGTIN/LGTIN EPC URNs and GLNs are
+    /// SGLN/PGLN; without, GS1 Digital Link URIs.
+    pub company_prefixes: std::collections::BTreeMap<String, u8>,
+    /// GLNs of locations, by location code.
+    pub locations: std::collections::BTreeMap<String, String>,
+    /// GLNs of partners (suppliers, customers), by partner name.
+    pub partners: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for EpcisConfig {
+    fn default() -> Self {
+        EpcisConfig {
+            namespace: "urn:scantrail:".into(),
+            time_zone_offset: "local".into(),
+            company_prefixes: Default::default(),
+            locations: Default::default(),
+            partners: Default::default(),
+        }
+    }
+}
+
+impl EpcisConfig {
+    /// What is wrong with the `[epcis]` section: `(table, key, message)`.
+    fn problem(&self) -> Option<(&'static str, String, String)> {
+        let ns = &self.namespace;
+        let scheme = ns.split_once(':').map(|(s, _)| s);
+        if !scheme.is_some_and(|s| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }) || ns.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Some((
+                "epcis",
+                "namespace".into(),
+                format!(
+                    "'{ns}' is not the start of a URI; use e.g. \"urn:scantrail:\" or \"https://epcis.example.com/id/\""
+                ),
+            ));
+        }
+        let tz = &self.time_zone_offset;
+        if tz != "local" && parse_offset(tz).is_none() {
+            return Some((
+                "epcis",
+                "time_zone_offset".into(),
+                format!(
+                    "'{tz}' is neither \"local\" nor an offset from -12:00 to +14:00 such as \"+01:00\""
+                ),
+            ));
+        }
+        for (digits, len) in &self.company_prefixes {
+            if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Some((
+                    "epcis.company_prefixes",
+                    format!("\"{digits}\""),
+                    format!(
+                        "'{digits}' is not the leading digits of a company prefix (1 to 12 digits)"
+                    ),
+                ));
+            }
+            if !(6..=12).contains(len) {
+                return Some((
+                    "epcis.company_prefixes",
+                    format!("\"{digits}\""),
+                    format!("a GS1 company prefix has 6 to 12 digits, not {len}"),
+                ));
+            }
+        }
+        for (table, map) in [
+            ("epcis.locations", &self.locations),
+            ("epcis.partners", &self.partners),
+        ] {
+            for (name, gln) in map {
+                if gln.len() != 13 || !crate::barcode::gtin::has_valid_check_digit(gln) {
+                    return Some((
+                        table,
+                        format!("\"{name}\""),
+                        format!("'{gln}' is not a GLN (13 digits, the last its check digit)"),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `±HH:MM` as seconds east of UTC, from -12:00 to +14:00.
+pub fn parse_offset(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 6 || b[3] != b':' || !matches!(b[0], b'+' | b'-') {
+        return None;
+    }
+    let hours: i32 = text.get(1..3)?.parse().ok()?;
+    let minutes: i32 = text.get(4..6)?.parse().ok()?;
+    let east = hours * 3600 + minutes * 60;
+    let seconds = if b[0] == b'-' { -east } else { east };
+    (minutes < 60 && (-12 * 3600..=14 * 3600).contains(&seconds)).then_some(seconds)
+}
+
 /// A [`Key`] that the kiosk's terminal can tell apart: Enter or a function key.
 fn kiosk_key<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
     let key = Key::deserialize(deserializer)?;
@@ -733,6 +845,9 @@ impl Config {
                 "pending_timeout_s",
                 "must be at least 1".into(),
             ));
+        }
+        if let Some((section, key, message)) = self.epcis.problem() {
+            return Err(invalid_key(text, path, section, &key, message));
         }
         if self
             .station

@@ -11,6 +11,7 @@ pub mod config;
 pub mod core;
 pub mod demo;
 pub mod domain;
+pub mod epcis;
 pub mod import;
 pub mod input;
 pub mod notify;

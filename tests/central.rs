@@ -82,6 +82,7 @@ fn main() -> ExitCode {
         case!(a_group_is_pulled_as_it_was_pushed),
         case!(a_station_password_never_reaches_the_centre),
         case!(groups_pushed_before_migration_4_are_pulled_the_same_after_it),
+        case!(the_centre_s_epcis_events_are_the_stations_own),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (index, (name, case)) in cases.iter().enumerate() {
@@ -2521,4 +2522,96 @@ async fn old_station(db: &Db, name: &str) -> Result<Central, String> {
     Central::connect(&url, None)
         .await
         .map_err(|e| e.to_string())
+}
+/// The events of one EPCIS document by eventID (the document's creationDate aside).
+fn epcis_events(document: &serde_json::Value) -> Result<Vec<serde_json::Value>, String> {
+    let mut events = document["epcisBody"]["eventList"]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| format!("no eventList in {document}"))?;
+    events.sort_by(|a, b| a["eventID"].as_str().cmp(&b["eventID"].as_str()));
+    Ok(events)
+}
+
+async fn the_centre_s_epcis_events_are_the_stations_own(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(
+        &format!(
+            "CMD-RECEIVE\nLOC-DOCK\n{LAPTOP}\nSN-9300-0001\nSN-9300-0002\n{ASPIRIN_LOT}\n{ASPIRIN_LOT}\n"
+        ),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
+    pack3.ok(&["sync"])?;
+    pack3.scan(
+        &format!("CMD-PICK\nSO-7781\nLOC-DOCK\n{LAPTOP}\nSN-9300-0001\n{ASPIRIN_LOT}\nCMD-UNDO\n"),
+        "ok",
+    )?;
+    pack3.ok(&["sync"])?;
+    dock1.ok(&["sync"])?;
+    // Dock 1 has pulled everything: the centre's document holds the very events of dock 1's
+    // own, eventIDs included, whichever station recorded them.
+    for filter in [
+        vec![],
+        vec!["--lot", "L-CEN-7", "--product", "ASP-500"],
+        vec!["--serial", "SN-9300-0001"],
+    ] {
+        let mut args = vec!["export", "epcis"];
+        args.extend(&filter);
+        let local = epcis_events(&dock1.json(&args)?)?;
+        args.push("--central");
+        let centre = epcis_events(&dock1.json(&args)?)?;
+        ensure!(
+            local == centre && !local.is_empty(),
+            "{args:?}: the centre's events differ from dock 1's:\n{local:?}\n{centre:?}"
+        );
+    }
+    let all = epcis_events(&dock1.json(&["export", "epcis", "--central"])?)?;
+    // Receipts of two laptops and two cases, a laptop shipped, and the undone aspirin pick
+    // twice: the shipment and its error declaration, under one eventID.
+    ensure!(all.len() == 7, "events: {all:?}");
+    let declared: Vec<_> = all
+        .iter()
+        .filter(|e| e.get("errorDeclaration").is_some())
+        .collect();
+    ensure!(
+        declared.len() == 1
+            && all
+                .iter()
+                .filter(|e| e["eventID"] == declared[0]["eventID"])
+                .count()
+                == 2,
+        "the undo's error declaration: {declared:?}"
+    );
+    // Pack 3 recorded the shipment; its own export names it by the same eventID.
+    let packed = epcis_events(&pack3.json(&["export", "epcis", "--serial", "SN-9300-0001"])?)?;
+    let shipped = packed
+        .iter()
+        .find(|e| e["bizStep"] == "shipping")
+        .ok_or("pack 3 exported no shipment")?;
+    ensure!(
+        all.iter().any(|e| e == shipped),
+        "pack 3's shipment is not the centre's: {shipped}"
+    );
+    // The recall package of a lot nobody has is refused, as at a station.
+    let (code, _, err) = dock1.run(&[
+        "trace",
+        "lot",
+        "L-NONE",
+        "--product",
+        "ASP-500",
+        "--format",
+        "epcis",
+        "--central",
+    ]);
+    ensure!(
+        code == 1 && err.contains("has no lot 'L-NONE'"),
+        "an unknown lot: exit {code}: {err}"
+    );
+    Ok(())
 }

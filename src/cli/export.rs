@@ -2,10 +2,16 @@
 //! spreadsheets and other systems, streamed to stdout. JSON is one array. With `--central`,
 //! every station's journal and the whole warehouse's stock, in the same columns, the journal
 //! read a page at a time in the centre's order.
+//!
+//! `scantrail export epcis [--since TIME] [--lot LOT --product SKU | --serial SERIAL]`: the
+//! journal as one GS1 EPCIS 2.0 document (SPEC §9, `crate::epcis`), streamed as well; with
+//! `--central`, every station's, a page at a time.
 
 use super::Context;
 use super::central::AskCentre;
-use crate::store::StockFilter;
+use crate::config::Config;
+use crate::epcis::Document;
+use crate::store::{EpcisFilter, StockFilter};
 use crate::sync::central::EXPORT_PAGE;
 use anyhow::Context as _;
 use std::io::Write;
@@ -19,14 +25,75 @@ pub struct ExportArgs {
     pub format: Format,
     #[command(flatten)]
     pub centre: AskCentre,
+    #[command(flatten)]
+    pub epcis: EpcisArgs,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+/// Which events `export epcis` takes (and `trace lot --format epcis`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EpcisArgs {
+    /// Only what happened at or after TIME (RFC 3339, e.g. 2026-11-20T08:00:00+01:00, or a
+    /// date, meaning its midnight in UTC). Only for `export epcis`.
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only the events of this lot (with --product): a recall package.
+    #[arg(
+        long,
+        value_name = "LOT",
+        requires = "product",
+        conflicts_with = "serial"
+    )]
+    pub lot: Option<String>,
+    /// Only the events of this product.
+    #[arg(long, value_name = "SKU")]
+    pub product: Option<String>,
+    /// Only the events of this serial (of any product, or of --product).
+    #[arg(long, value_name = "SERIAL")]
+    pub serial: Option<String>,
+}
+
+impl EpcisArgs {
+    fn given(&self) -> bool {
+        self.since.is_some()
+            || self.lot.is_some()
+            || self.product.is_some()
+            || self.serial.is_some()
+    }
+
+    fn filter(&self) -> EpcisFilter {
+        EpcisFilter {
+            since: self.since,
+            sku: self.product.clone(),
+            lot: self.lot.clone(),
+            serial: self.serial.clone(),
+        }
+    }
+}
+
+/// `--since`: an RFC 3339 time or a date.
+fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            format!(
+                "'{text}' is not a time like 2026-11-20T08:00:00+01:00 or a date like 2026-11-20"
+            )
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportKind {
     /// Every movement of the journal, oldest first.
     Movements,
     /// Stock on hand by SKU, lot and location.
     Stock,
+    /// The journal as one GS1 EPCIS 2.0 document (JSON-LD), for traceability partners.
+    Epcis,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,19 +103,31 @@ pub enum Format {
 }
 
 pub fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    if args.what != ExportKind::Epcis && args.epcis.given() {
+        eprintln!(
+            "scantrail: --since, --lot, --product and --serial choose the events of `export epcis`; \
+             `export movements` and `export stock` take the whole journal or stock"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let table = match args.what {
+        ExportKind::Epcis => return epcis(ctx, &args.epcis.filter(), &args.centre),
+        ExportKind::Movements => Table::Movements,
+        ExportKind::Stock => Table::Stock,
+    };
     if args.centre.central {
-        return central(ctx, args);
+        return central(ctx, table, args.format, &args.centre);
     }
     let store = ctx.open_store()?;
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::new(stdout);
-    match args.what {
-        ExportKind::Movements => {
+    match table {
+        Table::Movements => {
             let mut sink = Sink::new(out, args.format);
             store.export_movements(&mut |m| sink.row(&m))?;
             sink.finish()?;
         }
-        ExportKind::Stock => {
+        Table::Stock => {
             let mut sink = Sink::new(out, args.format);
             for row in store.stock(&StockFilter::default())? {
                 sink.row(&row)?;
@@ -59,13 +138,65 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The EPCIS document of the events `filter` takes, from this station's journal or, with
+/// `--central`, from every station's.
+pub fn epcis(ctx: &Context, filter: &EpcisFilter, centre: &AskCentre) -> anyhow::Result<ExitCode> {
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let created = chrono::Utc::now();
+    if centre.central {
+        return central_epcis(ctx, filter, centre, out, created);
+    }
+    let store = ctx.open_store()?;
+    crate::epcis::export(&store, &ctx.config.epcis, filter, created, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every station's events from the centre: the status changes first (they are few), then
+/// the movements a page at a time, so the document streams as a station's does.
+fn central_epcis(
+    ctx: &Context,
+    filter: &EpcisFilter,
+    centre: &AskCentre,
+    out: impl Write,
+    created: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<ExitCode> {
+    let config: &Config = &ctx.config;
+    centre.ask(ctx, async |central| {
+        let changes = central
+            .epcis_lot_changes(filter)
+            .await
+            .map_err(super::central::not_found)?;
+        let mut document = Document::begin(out, &config.epcis, created, changes)?;
+        let mut after = None;
+        loop {
+            let (movements, next) = central
+                .epcis_movements_page(filter, after, EXPORT_PAGE)
+                .await?;
+            if movements.is_empty() {
+                break;
+            }
+            for m in &movements {
+                document.movement(m)?;
+            }
+            after = next;
+        }
+        document.finish()?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// The same exports from the centre: every station's movements, the whole warehouse's stock.
-fn central(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    args.centre.ask(ctx, async |central| {
+fn central(
+    ctx: &Context,
+    table: Table,
+    format: Format,
+    centre: &AskCentre,
+) -> anyhow::Result<ExitCode> {
+    centre.ask(ctx, async |central| {
         let stdout = std::io::stdout().lock();
-        let mut sink = Sink::new(std::io::BufWriter::new(stdout), args.format);
-        match args.what {
-            ExportKind::Movements => {
+        let mut sink = Sink::new(std::io::BufWriter::new(stdout), format);
+        match table {
+            Table::Movements => {
                 let mut after = None;
                 loop {
                     let page = central.movements_page(after, EXPORT_PAGE).await?;
@@ -78,7 +209,7 @@ fn central(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
                     after = page.next;
                 }
             }
-            ExportKind::Stock => {
+            Table::Stock => {
                 for row in central.stock(&StockFilter::default()).await? {
                     sink.row(&row)?;
                 }
@@ -87,6 +218,13 @@ fn central(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         sink.finish()?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The two table exports.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Movements,
+    Stock,
 }
 
 /// Rows to CSV (header from the first row's fields) or to one streamed JSON array.

@@ -2,13 +2,14 @@
 //! recall question (who got this lot, and what is still on hand where?). The text output
 //! escapes every stored text (a serial or a lot may hold any character a scanner sent);
 //! `--json` gives them exactly. With `--central` the centre answers, for every station, in
-//! the same shapes.
+//! the same shapes. `trace lot … --format epcis` is the lot's recall package: every event of
+//! the lot as one GS1 EPCIS 2.0 document, as `export epcis --lot … --product …` writes it.
 
 use super::central::{AskCentre, not_found};
 use super::outln;
 use super::{Context, print_json};
 use crate::session::shown;
-use crate::store::{LotTrace, SerialTrace};
+use crate::store::{EpcisFilter, LotTrace, SerialTrace};
 use crate::sync::wire::{ConflictStatus, WireConflict};
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -32,11 +33,22 @@ pub enum TraceCommand {
         lot: String,
         #[arg(long, value_name = "SKU")]
         product: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// `epcis`: every event of the lot as one GS1 EPCIS 2.0 document, to send to a
+        /// customer or an authority.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<LotFormat>,
         #[command(flatten)]
         centre: AskCentre,
     },
+}
+
+/// The other forms of a lot's trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LotFormat {
+    /// A GS1 EPCIS 2.0 document (JSON-LD) of every event of the lot.
+    Epcis,
 }
 
 pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
@@ -88,8 +100,17 @@ pub fn run(ctx: &Context, cmd: &TraceCommand) -> anyhow::Result<ExitCode> {
             lot,
             product,
             json,
+            format,
             centre,
         } => {
+            if *format == Some(LotFormat::Epcis) {
+                let filter = EpcisFilter {
+                    sku: Some(product.clone()),
+                    lot: Some(lot.clone()),
+                    ..EpcisFilter::default()
+                };
+                return super::export::epcis(ctx, &filter, centre);
+            }
             let (t, disputes): (LotTrace, _) = if centre.central {
                 centre.ask(ctx, async |central| {
                     let t = central.trace_lot(lot, product).await.map_err(not_found)?;

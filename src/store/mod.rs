@@ -10,6 +10,7 @@
 
 mod backup;
 mod catalog;
+mod epcis;
 mod journal;
 mod migrations;
 mod picking;
@@ -22,6 +23,7 @@ pub use catalog::{
     DocumentInfo, DocumentLineInfo, ImportSummary, LocationInfo, LocationRow, LotInfo, OrderRow,
     ProductInfo, ProductRow,
 };
+pub use epcis::{EpcisFilter, EpcisLotChange, EpcisMovement, Undone};
 pub use journal::{Committed, Group, NewMovement, Refusal, ScanRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use picking::PickStock;

@@ -15,7 +15,8 @@ pub use target::{Target, TlsMode, read_password_file};
 
 use crate::domain::LotStatus;
 use crate::store::{
-    ExportMovement, ImportSummary, LocationRow, OrderRow, ProductRow, StockFilter, StockRow,
+    EpcisFilter, EpcisLotChange, EpcisMovement, ExportMovement, ImportSummary, LocationRow,
+    OrderRow, ProductRow, StockFilter, StockRow, Undone,
 };
 use crate::sync::wire::{Feed, FeedItem, PushedGroup, WireConflict};
 use serde_json::{Value, json};
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "journal_without_keys",
         include_str!("../migrations/004_journal_without_keys.sql"),
     ),
+    ("epcis", include_str!("../migrations/005_epcis.sql")),
 ];
 
 /// The central schema version this binary writes.
@@ -638,6 +640,103 @@ impl Central {
         Ok(page)
     }
 
+    /// One page of every station's movements for an EPCIS export, in the centre's order: the
+    /// movements `filter` takes after `after` (`None` from the start), at most `max`, and
+    /// where the next page starts. An empty page is the end.
+    pub async fn epcis_movements_page(
+        &self,
+        filter: &EpcisFilter,
+        after: Option<MovementKey>,
+        max: i32,
+    ) -> Result<(Vec<EpcisMovement>, Option<MovementKey>)> {
+        let (gseq, id) = after.map_or((0, Uuid::nil()), |k| (k.gseq, k.id));
+        let rows = self
+            .client
+            .query(
+                "SELECT gseq, id, at, kind, sku, gtin, lot, serial, qty, from_loc, to_loc, partner,
+                        document, document_kind, undone_kind, undone_at
+                 FROM scantrail.epcis_movements($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &gseq,
+                    &id,
+                    &max,
+                    &filter.since,
+                    &filter.sku,
+                    &filter.lot,
+                    &filter.serial,
+                ],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut next = after;
+        let mut movements = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let get = |e| self.error(e);
+            let document: Option<String> = row.try_get(12).map_err(get)?;
+            let document_kind: Option<String> = row.try_get(13).map_err(get)?;
+            let document = match (document, document_kind) {
+                (Some(reference), Some(kind)) => Some((reference, self.word(&kind)?)),
+                // A document the central catalog does not know yet has no kind: the event
+                // names no business transaction rather than a wrong one.
+                _ => None,
+            };
+            let undone_kind: Option<String> = row.try_get(14).map_err(get)?;
+            let undoes = match undone_kind {
+                Some(kind) => Some(Undone {
+                    kind: self.word(&kind)?,
+                    at: row.try_get(15).map_err(get)?,
+                }),
+                None => None,
+            };
+            let qty: i32 = row.try_get(8).map_err(get)?;
+            movements.push(EpcisMovement {
+                at: row.try_get(2).map_err(get)?,
+                kind: self.word(&row.try_get::<_, String>(3).map_err(get)?)?,
+                sku: row.try_get(4).map_err(get)?,
+                gtin: row.try_get(5).map_err(get)?,
+                lot: row.try_get(6).map_err(get)?,
+                serial: row.try_get(7).map_err(get)?,
+                qty: i64::from(qty),
+                from: row.try_get(9).map_err(get)?,
+                to: row.try_get(10).map_err(get)?,
+                partner: row.try_get(11).map_err(get)?,
+                document,
+                undoes,
+            });
+            next = Some(MovementKey {
+                gseq: row.try_get(0).map_err(get)?,
+                id: row.try_get(1).map_err(get)?,
+            });
+        }
+        Ok((movements, next))
+    }
+
+    /// The lots' quarantines and releases that `filter` takes, oldest first; an unknown lot
+    /// or serial is refused (`not_found`).
+    pub async fn epcis_lot_changes(&self, filter: &EpcisFilter) -> Result<Vec<EpcisLotChange>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT at, sku, gtin, lot, status, reason FROM scantrail.epcis_lot_changes($1, $2, $3, $4)",
+                &[&filter.since, &filter.sku, &filter.lot, &filter.serial],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|row| {
+                let get = |e| self.error(e);
+                Ok(EpcisLotChange {
+                    at: row.try_get(0).map_err(get)?,
+                    sku: row.try_get(1).map_err(get)?,
+                    gtin: row.try_get(2).map_err(get)?,
+                    lot: row.try_get(3).map_err(get)?,
+                    status: self.word(&row.try_get::<_, String>(4).map_err(get)?)?,
+                    reason: row.try_get(5).map_err(get)?,
+                })
+            })
+            .collect()
+    }
+
     /// Resolves a conflict with a note saying why, and who did (by default, the role).
     pub async fn resolve_conflict(&self, id: i64, note: &str, who: Option<&str>) -> Result<()> {
         self.client
@@ -648,6 +747,18 @@ impl Central {
             .await
             .map(|_| ())
             .map_err(|e| self.error(e))
+    }
+
+    /// A word of ours (a movement kind, a status) as the centre stores it.
+    fn word<T: std::str::FromStr<Err = crate::domain::UnknownWord>>(
+        &self,
+        text: &str,
+    ) -> Result<T> {
+        text.parse()
+            .map_err(|e: crate::domain::UnknownWord| CentralError::Database {
+                host: self.host().to_owned(),
+                reason: e.to_string(),
+            })
     }
 
     fn error(&self, e: tokio_postgres::Error) -> CentralError {

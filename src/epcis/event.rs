@@ -1,0 +1,553 @@
+//! One journal fact → one EPCIS 2.0 `ObjectEvent`: the mapping of `docs/epcis.md`, the
+//! event's JSON, and its eventID by GS1's event hash algorithm (CBV 2.0 §8.9).
+//!
+//! The hash reads a pre-hash string: `eventType=ObjectEvent`, then the event's fields in
+//! the algorithm's fixed order (eventTime in UTC with milliseconds, eventTimeZoneOffset,
+//! epcList, quantityList, action, bizStep, disposition, readPoint, bizLocation), each
+//! repeated element sorted; then the fields outside that order — here bizTransactionList,
+//! destinationList and sourceList, in that (alphabetical) order, their entries sorted —
+//! with CBV words as their web vocabulary URIs and GS1 keys as canonical Digital Links.
+//! `eventID` and `errorDeclaration` are not part of it, so an undo's error declaration
+//! carries the eventID of the event it retracts. The id is `ni:///sha-256;HEX?ver=CBV2.0`.
+
+use super::ids::{Id, Ids};
+use crate::domain::{DocumentKind, LotStatus, MovementKind};
+use crate::store::{EpcisLotChange, EpcisMovement};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The three actions of an ObjectEvent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Action {
+    /// The objects were seen; they existed before and after.
+    Observe,
+    /// The objects came into the warehouse's books (a count found them).
+    Add,
+    /// The objects left the warehouse's books (a count did not find them).
+    Delete,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Observe => "OBSERVE",
+            Action::Add => "ADD",
+            Action::Delete => "DELETE",
+        }
+    }
+}
+
+/// What an event says about its objects, in CBV 2.0 words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meaning {
+    pub action: Action,
+    pub biz_step: &'static str,
+    pub disposition: Option<&'static str>,
+}
+
+/// The CBV meaning of a movement of `kind` with the sides it has.
+pub fn movement_meaning(kind: MovementKind, from: bool, to: bool) -> Meaning {
+    let (action, biz_step, disposition) = match (kind, from, to) {
+        (MovementKind::Receive, _, _) => (Action::Observe, "receiving", Some("in_progress")),
+        (MovementKind::Transfer, _, _) => (Action::Observe, "storing", Some("sellable_accessible")),
+        (MovementKind::Ship, _, _) => (Action::Observe, "shipping", Some("in_transit")),
+        (MovementKind::Return, _, _) => (Action::Observe, "receiving", Some("returned")),
+        (MovementKind::Adjust, false, true) => {
+            (Action::Add, "cycle_counting", Some("sellable_accessible"))
+        }
+        (MovementKind::Adjust, true, false) => (Action::Delete, "cycle_counting", Some("unknown")),
+        (MovementKind::Adjust, _, _) => (
+            Action::Observe,
+            "cycle_counting",
+            Some("sellable_accessible"),
+        ),
+        // An undo is written as an error declaration of what it undoes (see `from_movement`);
+        // a reversal whose movement is unknown says only that something was seen.
+        (MovementKind::Reversal, _, _) => (Action::Observe, "other", None),
+    };
+    Meaning {
+        action,
+        biz_step,
+        disposition,
+    }
+}
+
+/// The CBV meaning of a lot's status change.
+pub fn lot_meaning(status: LotStatus) -> Meaning {
+    match status {
+        LotStatus::Quarantined => Meaning {
+            action: Action::Observe,
+            biz_step: "holding",
+            disposition: Some("non_sellable_other"),
+        },
+        LotStatus::Active => Meaning {
+            action: Action::Observe,
+            biz_step: "inspecting",
+            disposition: Some("sellable_accessible"),
+        },
+    }
+}
+
+/// The CBV business transaction type of a document.
+pub fn transaction_type(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Purchase => "po",
+        DocumentKind::Sale => "desadv",
+        DocumentKind::Return => "rma",
+    }
+}
+
+/// One ObjectEvent, its identifiers made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectEvent {
+    /// RFC 3339 in UTC with milliseconds, as the journal keeps it.
+    pub event_time: String,
+    pub offset: String,
+    pub epcs: Vec<Id>,
+    pub quantities: Vec<(Id, Option<i64>)>,
+    pub meaning: Meaning,
+    pub read_point: Option<Id>,
+    pub biz_location: Option<Id>,
+    pub transactions: Vec<(&'static str, Id)>,
+    pub sources: Vec<Id>,
+    pub destinations: Vec<Id>,
+    /// For an undo: when the event was declared an error.
+    pub declared_error_at: Option<String>,
+}
+
+impl ObjectEvent {
+    /// The event of one movement. An undo becomes an error declaration of the movement it
+    /// undoes: that movement's event (its time, its kind, the sides swapped back), with
+    /// `errorDeclaration` at the undo's time, so it bears the same eventID.
+    pub fn from_movement(ids: &Ids, m: &EpcisMovement, offset: &dyn Fn(&str) -> String) -> Self {
+        let (kind, at, from, to, declared) = match (&m.undoes, m.kind) {
+            (Some(undone), MovementKind::Reversal) => (
+                undone.kind,
+                &undone.at,
+                m.to.as_deref(),
+                m.from.as_deref(),
+                Some(m.at.clone()),
+            ),
+            _ => (m.kind, &m.at, m.from.as_deref(), m.to.as_deref(), None),
+        };
+        let meaning = movement_meaning(kind, from.is_some(), to.is_some());
+        let gtin = m.gtin.as_deref();
+        let (epcs, quantities) = match (&m.serial, &m.lot) {
+            (Some(serial), _) => (vec![ids.serial(&m.sku, gtin, serial)], Vec::new()),
+            (None, Some(lot)) => (Vec::new(), vec![(ids.lot(&m.sku, gtin, lot), Some(m.qty))]),
+            (None, None) => (Vec::new(), vec![(ids.product(&m.sku, gtin), Some(m.qty))]),
+        };
+        // Where it happened: where the goods went, else where they left from. Where they are
+        // afterwards: where they went; nowhere of ours when they left.
+        let biz_location = to.map(|code| ids.location(code));
+        let read_point = match &biz_location {
+            Some(place) => Some(place.clone()),
+            None => from.map(|code| ids.location(code)),
+        };
+        let partner = m.partner.as_deref().map(|p| ids.partner(p));
+        let (sources, destinations) = match (partner, to.is_some(), from.is_some()) {
+            (Some(p), true, false) => (vec![p], Vec::new()),
+            (Some(p), false, true) => (Vec::new(), vec![p]),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let transactions = m
+            .document
+            .iter()
+            .map(|(reference, kind)| (transaction_type(*kind), ids.document(reference)))
+            .collect();
+        ObjectEvent {
+            event_time: at.clone(),
+            offset: offset(at),
+            epcs,
+            quantities,
+            meaning,
+            read_point,
+            biz_location,
+            transactions,
+            sources,
+            destinations,
+            declared_error_at: declared,
+        }
+    }
+
+    /// The event of a lot quarantined or released: the whole lot, wherever it is.
+    pub fn from_lot_change(
+        ids: &Ids,
+        change: &EpcisLotChange,
+        offset: &dyn Fn(&str) -> String,
+    ) -> Self {
+        ObjectEvent {
+            event_time: change.at.clone(),
+            offset: offset(&change.at),
+            epcs: Vec::new(),
+            quantities: vec![(
+                ids.lot(&change.sku, change.gtin.as_deref(), &change.lot),
+                None,
+            )],
+            meaning: lot_meaning(change.status),
+            read_point: None,
+            biz_location: None,
+            transactions: Vec::new(),
+            sources: Vec::new(),
+            destinations: Vec::new(),
+            declared_error_at: None,
+        }
+    }
+
+    /// GS1's pre-hash string of this event.
+    pub fn pre_hash(&self) -> String {
+        let mut s = String::with_capacity(512);
+        s.push_str("eventType=ObjectEvent");
+        s.push_str("eventTime=");
+        s.push_str(&self.event_time);
+        s.push_str("eventTimeZoneOffset=");
+        s.push_str(&self.offset);
+        if !self.epcs.is_empty() {
+            let mut epcs: Vec<String> = self
+                .epcs
+                .iter()
+                .map(|e| format!("epc={}", e.canonical()))
+                .collect();
+            epcs.sort();
+            s.push_str("epcList");
+            s.extend(epcs);
+        }
+        if !self.quantities.is_empty() {
+            let mut elements: Vec<String> = self
+                .quantities
+                .iter()
+                .map(|(class, qty)| match qty {
+                    Some(q) => format!("quantityElementepcClass={}quantity={q}", class.canonical()),
+                    None => format!("quantityElementepcClass={}", class.canonical()),
+                })
+                .collect();
+            elements.sort();
+            s.push_str("quantityList");
+            s.extend(elements);
+        }
+        s.push_str("action=");
+        s.push_str(self.meaning.action.as_str());
+        s.push_str("bizStep=https://ref.gs1.org/cbv/BizStep-");
+        s.push_str(self.meaning.biz_step);
+        if let Some(d) = self.meaning.disposition {
+            s.push_str("disposition=https://ref.gs1.org/cbv/Disp-");
+            s.push_str(d);
+        }
+        if let Some(p) = &self.read_point {
+            s.push_str("readPointid=");
+            s.push_str(p.canonical());
+        }
+        if let Some(l) = &self.biz_location {
+            s.push_str("bizLocationid=");
+            s.push_str(l.canonical());
+        }
+        let list = |name: &str, entries: Vec<String>| -> Option<String> {
+            let mut entries = entries;
+            entries.sort();
+            (!entries.is_empty()).then(|| format!("{name}{}", entries.concat()))
+        };
+        let tail = [
+            list(
+                "bizTransactionList",
+                self.transactions
+                    .iter()
+                    .map(|(t, id)| {
+                        format!(
+                            "type=https://ref.gs1.org/cbv/BTT-{t}bizTransaction={}",
+                            id.canonical()
+                        )
+                    })
+                    .collect(),
+            ),
+            list(
+                "destinationList",
+                self.destinations
+                    .iter()
+                    .map(|id| {
+                        format!(
+                            "type=https://ref.gs1.org/cbv/SDT-owning_partydestination={}",
+                            id.canonical()
+                        )
+                    })
+                    .collect(),
+            ),
+            list(
+                "sourceList",
+                self.sources
+                    .iter()
+                    .map(|id| {
+                        format!(
+                            "type=https://ref.gs1.org/cbv/SDT-owning_partysource={}",
+                            id.canonical()
+                        )
+                    })
+                    .collect(),
+            ),
+        ];
+        s.extend(tail.into_iter().flatten());
+        s
+    }
+
+    /// The event hash ID: `ni:///sha-256;HEX?ver=CBV2.0`.
+    pub fn event_id(&self) -> String {
+        let digest = Sha256::digest(self.pre_hash().as_bytes());
+        let mut id = String::with_capacity(96);
+        id.push_str("ni:///sha-256;");
+        for b in digest.iter() {
+            id.push(char::from(HEX[usize::from(b >> 4)]));
+            id.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        id.push_str("?ver=CBV2.0");
+        id
+    }
+
+    /// The event as EPCIS 2.0 JSON-LD (within a document that carries the context).
+    pub fn json(&self) -> Json<'_> {
+        Json {
+            kind: "ObjectEvent",
+            event_time: &self.event_time,
+            offset: &self.offset,
+            event_id: self.event_id(),
+            epc_list: self.epcs.iter().map(|e| e.uri.as_str()).collect(),
+            quantity_list: self
+                .quantities
+                .iter()
+                .map(|(class, quantity)| Quantity {
+                    epc_class: &class.uri,
+                    quantity: *quantity,
+                })
+                .collect(),
+            action: self.meaning.action,
+            biz_step: self.meaning.biz_step,
+            disposition: self.meaning.disposition,
+            read_point: place(&self.read_point),
+            biz_location: place(&self.biz_location),
+            biz_transaction_list: self
+                .transactions
+                .iter()
+                .map(|(kind, id)| Transaction {
+                    kind,
+                    biz_transaction: &id.uri,
+                })
+                .collect(),
+            source_list: self
+                .sources
+                .iter()
+                .map(|id| Source {
+                    kind: "owning_party",
+                    source: &id.uri,
+                })
+                .collect(),
+            destination_list: self
+                .destinations
+                .iter()
+                .map(|id| Destination {
+                    kind: "owning_party",
+                    destination: &id.uri,
+                })
+                .collect(),
+            error_declaration: self
+                .declared_error_at
+                .as_deref()
+                .map(|at| ErrorDeclaration {
+                    declaration_time: at,
+                    reason: "did_not_occur",
+                }),
+        }
+    }
+}
+
+fn place(id: &Option<Id>) -> Option<Place<'_>> {
+    id.as_ref().map(|i| Place { id: &i.uri })
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The JSON of an ObjectEvent, in the order GS1's examples write it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Json<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event_time: &'a str,
+    #[serde(rename = "eventTimeZoneOffset")]
+    offset: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    epc_list: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quantity_list: Vec<Quantity<'a>>,
+    action: Action,
+    biz_step: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disposition: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_point: Option<Place<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    biz_location: Option<Place<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    biz_transaction_list: Vec<Transaction<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    source_list: Vec<Source<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    destination_list: Vec<Destination<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_declaration: Option<ErrorDeclaration<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Place<'a> {
+    id: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Quantity<'a> {
+    epc_class: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity: Option<i64>,
+}
+
+// `type` first: GS1's reference hash reads these pairs in the order they are written.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Transaction<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    biz_transaction: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Source<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    source: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Destination<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    destination: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorDeclaration<'a> {
+    declaration_time: &'a str,
+    reason: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EpcisConfig;
+    use crate::store::Undone;
+
+    fn utc(_: &str) -> String {
+        "+00:00".into()
+    }
+
+    fn receipt() -> EpcisMovement {
+        EpcisMovement {
+            at: "2026-11-20T10:00:00.000Z".into(),
+            kind: MovementKind::Receive,
+            sku: "ASP-500".into(),
+            gtin: Some("00614141000012".into()),
+            lot: Some("L2611".into()),
+            serial: None,
+            qty: 24,
+            from: None,
+            to: Some("DOCK-1".into()),
+            partner: Some("Acme Supplies".into()),
+            document: Some(("PO-1042".into(), DocumentKind::Purchase)),
+            undoes: None,
+        }
+    }
+
+    #[test]
+    fn the_pre_hash_follows_gs1_order_with_cbv_uris_and_canonical_keys() {
+        let ids = Ids::new(&EpcisConfig::default());
+        let event = ObjectEvent::from_movement(&ids, &receipt(), &utc);
+        assert_eq!(
+            event.pre_hash(),
+            "eventType=ObjectEventeventTime=2026-11-20T10:00:00.000ZeventTimeZoneOffset=+00:00\
+             quantityListquantityElementepcClass=https://id.gs1.org/01/00614141000012/10/L2611quantity=24\
+             action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-receiving\
+             disposition=https://ref.gs1.org/cbv/Disp-in_progress\
+             readPointid=urn:scantrail:location:DOCK-1bizLocationid=urn:scantrail:location:DOCK-1\
+             bizTransactionListtype=https://ref.gs1.org/cbv/BTT-pobizTransaction=urn:scantrail:document:PO-1042\
+             sourceListtype=https://ref.gs1.org/cbv/SDT-owning_partysource=urn:scantrail:partner:Acme%20Supplies"
+        );
+        assert!(event.event_id().starts_with("ni:///sha-256;"));
+        assert_eq!(
+            event.event_id().len(),
+            "ni:///sha-256;".len() + 64 + "?ver=CBV2.0".len()
+        );
+    }
+
+    #[test]
+    fn an_undo_is_an_error_declaration_with_the_undone_events_id() {
+        let ids = Ids::new(&EpcisConfig::default());
+        let original = receipt();
+        let undo = EpcisMovement {
+            at: "2026-11-20T10:01:00.000Z".into(),
+            kind: MovementKind::Reversal,
+            from: original.to.clone(),
+            to: None,
+            undoes: Some(Undone {
+                kind: MovementKind::Receive,
+                at: original.at.clone(),
+            }),
+            ..original.clone()
+        };
+        let first = ObjectEvent::from_movement(&ids, &original, &utc);
+        let declared = ObjectEvent::from_movement(&ids, &undo, &utc);
+        assert_eq!(declared.event_id(), first.event_id());
+        assert_eq!(declared.event_time, first.event_time);
+        assert_eq!(declared.read_point, first.read_point);
+        assert_eq!(
+            declared.declared_error_at.as_deref(),
+            Some("2026-11-20T10:01:00.000Z")
+        );
+    }
+
+    #[test]
+    fn the_same_event_in_urn_form_has_the_same_id() {
+        let mut config = EpcisConfig::default();
+        let dl = ObjectEvent::from_movement(&Ids::new(&config), &receipt(), &utc);
+        config.company_prefixes.insert("0614141".into(), 7);
+        let urn = ObjectEvent::from_movement(&Ids::new(&config), &receipt(), &utc);
+        assert_ne!(dl.quantities[0].0.uri, urn.quantities[0].0.uri);
+        assert_eq!(dl.event_id(), urn.event_id());
+    }
+
+    #[test]
+    fn shipments_leave_our_locations_for_the_partner() {
+        let ids = Ids::new(&EpcisConfig::default());
+        let ship = EpcisMovement {
+            kind: MovementKind::Ship,
+            serial: Some("SN-1".into()),
+            lot: None,
+            qty: 1,
+            from: Some("B-02".into()),
+            to: None,
+            partner: Some("Northwind Clinic".into()),
+            document: Some(("SO-7781".into(), DocumentKind::Sale)),
+            ..receipt()
+        };
+        let event = ObjectEvent::from_movement(&ids, &ship, &utc);
+        assert_eq!(event.meaning.biz_step, "shipping");
+        assert_eq!(event.biz_location, None);
+        assert_eq!(
+            event.read_point.map(|p| p.uri).as_deref(),
+            Some("urn:scantrail:location:B-02")
+        );
+        assert_eq!(event.destinations.len(), 1);
+        assert!(event.sources.is_empty());
+        assert_eq!(event.transactions[0].0, "desadv");
+        assert_eq!(event.epcs.len(), 1);
+    }
+}

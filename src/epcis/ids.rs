@@ -1,0 +1,328 @@
+//! The identifiers of an EPCIS export: GS1 keys where the catalog and `[epcis]` have them,
+//! a URI of the configured namespace where they do not.
+//!
+//! A product's serial or lot with a GTIN is a GS1 Digital Link URI
+//! (`https://id.gs1.org/01/…/21/…`, `/10/…`), or an SGTIN/LGTIN EPC URN when `[epcis]
+//! company_prefixes` knows the length of its company prefix; a location or a partner with a
+//! GLN in `[epcis]` is a Digital Link (`/414/`, `/417/`) or an SGLN/PGLN. Everything else —
+//! products without a GTIN, values a GS1 key cannot carry, documents — is the namespace
+//! followed by `location:CODE`, `product:SKU`, `product:SKU:lot:LOT`,
+//! `product:SKU:serial:SERIAL`, `partner:NAME` or `document:REF`, each part
+//! percent-encoded.
+//!
+//! Every [`Id`] also carries the form GS1's event hash algorithm reads: a GS1 key as the
+//! canonical Digital Link, whichever form is written, so an event's eventID does not depend
+//! on the form chosen.
+
+use crate::barcode::gs1::digital_link::percent_encode;
+use crate::barcode::gtin::has_valid_check_digit;
+use crate::config::EpcisConfig;
+use std::collections::HashMap;
+
+/// One identifier: as written, and as the event hash reads it (`None`: the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id {
+    pub uri: String,
+    canonical: Option<String>,
+}
+
+impl Id {
+    fn same(uri: String) -> Id {
+        Id {
+            uri,
+            canonical: None,
+        }
+    }
+
+    /// The form the event hash reads.
+    pub fn canonical(&self) -> &str {
+        self.canonical.as_deref().unwrap_or(&self.uri)
+    }
+}
+
+/// Makes the identifiers, from `[epcis]`.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    namespace: String,
+    /// Leading digits of company prefixes and their lengths, longest first.
+    prefixes: Vec<(String, usize)>,
+    locations: HashMap<String, String>,
+    partners: HashMap<String, String>,
+}
+
+impl Ids {
+    pub fn new(config: &EpcisConfig) -> Ids {
+        let mut prefixes: Vec<(String, usize)> = config
+            .company_prefixes
+            .iter()
+            .map(|(digits, len)| (digits.clone(), usize::from(*len)))
+            .collect();
+        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Ids {
+            namespace: config.namespace.clone(),
+            prefixes,
+            locations: config.locations.clone().into_iter().collect(),
+            partners: config.partners.clone().into_iter().collect(),
+        }
+    }
+
+    /// The company prefix length of a 13-digit key (a GTIN-13 part or a GLN), if known.
+    fn prefix_len(&self, key13: &str) -> Option<usize> {
+        self.prefixes
+            .iter()
+            .find(|(digits, _)| key13.starts_with(digits.as_str()))
+            .map(|(_, len)| *len)
+    }
+
+    fn own(&self, parts: &[(&str, &str)]) -> Id {
+        let mut uri = self.namespace.clone();
+        for (i, (word, value)) in parts.iter().enumerate() {
+            if i > 0 {
+                uri.push(':');
+            }
+            uri.push_str(word);
+            uri.push(':');
+            uri.push_str(&percent_encode(value));
+        }
+        Id::same(uri)
+    }
+
+    /// One unit: `serial` of the product `sku`.
+    pub fn serial(&self, sku: &str, gtin: Option<&str>, serial: &str) -> Id {
+        match gtin.filter(|g| is_gtin14(g)) {
+            Some(gtin) if is_ai82(serial) => self.gtin_key(gtin, "21", "sgtin", serial),
+            _ => self.own(&[("product", sku), ("serial", serial)]),
+        }
+    }
+
+    /// One lot of the product `sku`, as a class of units.
+    pub fn lot(&self, sku: &str, gtin: Option<&str>, lot: &str) -> Id {
+        match gtin.filter(|g| is_gtin14(g)) {
+            Some(gtin) if is_ai82(lot) => self.gtin_key(gtin, "10", "lgtin", lot),
+            _ => self.own(&[("product", sku), ("lot", lot)]),
+        }
+    }
+
+    /// The product `sku`, as a class of units.
+    pub fn product(&self, sku: &str, gtin: Option<&str>) -> Id {
+        let Some(gtin) = gtin.filter(|g| is_gtin14(g)) else {
+            return self.own(&[("product", sku)]);
+        };
+        let canonical = format!("https://id.gs1.org/01/{gtin}");
+        match self.prefix_len(&gtin[1..]) {
+            Some(n) => Id {
+                uri: format!(
+                    "urn:epc:idpat:sgtin:{}.{}{}.*",
+                    &gtin[1..1 + n],
+                    &gtin[..1],
+                    &gtin[1 + n..13]
+                ),
+                canonical: Some(canonical),
+            },
+            None => Id::same(canonical),
+        }
+    }
+
+    /// A serial (AI 21) or lot (AI 10) of a GTIN: SGTIN/LGTIN or Digital Link.
+    fn gtin_key(&self, gtin: &str, ai: &str, scheme: &str, value: &str) -> Id {
+        // The canonical form is what GS1's normaliser makes of the EPC URN: the URN's escapes
+        // kept, and the characters Digital Link reserves escaped too. The Digital Link
+        // written is that same text, so both forms hash alike.
+        let escaped = epc_escape(value);
+        let canonical = format!("https://id.gs1.org/01/{gtin}/{ai}/{}", web_escape(&escaped));
+        match self.prefix_len(&gtin[1..]) {
+            Some(n) => {
+                let kind = if scheme == "lgtin" { "class" } else { "id" };
+                Id {
+                    uri: format!(
+                        "urn:epc:{kind}:{scheme}:{}.{}{}.{escaped}",
+                        &gtin[1..1 + n],
+                        &gtin[..1],
+                        &gtin[1 + n..13]
+                    ),
+                    canonical: Some(canonical),
+                }
+            }
+            None => Id::same(canonical),
+        }
+    }
+
+    /// A location: its GLN from `[epcis] locations`, else the namespace's URI.
+    pub fn location(&self, code: &str) -> Id {
+        match self.locations.get(code) {
+            Some(gln) => self.gln(gln, "414", "sgln"),
+            None => self.own(&[("location", code)]),
+        }
+    }
+
+    /// A partner: its GLN from `[epcis] partners`, else the namespace's URI.
+    pub fn partner(&self, name: &str) -> Id {
+        match self.partners.get(name) {
+            Some(gln) => self.gln(gln, "417", "pgln"),
+            None => self.own(&[("partner", name)]),
+        }
+    }
+
+    /// A purchase order, sales order or return authorisation, by its reference.
+    pub fn document(&self, reference: &str) -> Id {
+        self.own(&[("document", reference)])
+    }
+
+    fn gln(&self, gln: &str, ai: &str, scheme: &str) -> Id {
+        let canonical = format!("https://id.gs1.org/{ai}/{gln}");
+        match self.prefix_len(gln) {
+            Some(n) => {
+                let reference = &gln[n..12];
+                let uri = if scheme == "sgln" {
+                    format!("urn:epc:id:sgln:{}.{reference}.0", &gln[..n])
+                } else {
+                    format!("urn:epc:id:pgln:{}.{reference}", &gln[..n])
+                };
+                Id {
+                    uri,
+                    canonical: Some(canonical),
+                }
+            }
+            None => Id::same(canonical),
+        }
+    }
+}
+
+fn is_gtin14(text: &str) -> bool {
+    text.len() == 14 && has_valid_check_digit(text)
+}
+
+/// Whether a serial or lot can be a GS1 value: 1 to 20 characters of GS1's set 82.
+fn is_ai82(text: &str) -> bool {
+    (1..=20).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b))
+}
+
+/// The escapes of an EPC URI (TDS 2.x, table A-1) for set-82 text.
+fn epc_escape(text: &str) -> String {
+    escape(text, b"\"%&/<>?")
+}
+
+/// The characters a Digital Link path segment reserves beyond the EPC URI's.
+fn web_escape(text: &str) -> String {
+    escape(text, b"!()*+,:")
+}
+
+fn escape(text: &str, reserved: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match u8::try_from(c) {
+            Ok(b) if reserved.contains(&b) => out.push_str(&format!("%{b:02X}")),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(prefix: bool) -> Ids {
+        let mut config = EpcisConfig::default();
+        if prefix {
+            config.company_prefixes.insert("0614141".into(), 7);
+        }
+        config
+            .locations
+            .insert("DOCK-1".into(), "0614141000005".into());
+        config
+            .partners
+            .insert("Acme Supplies".into(), "0614141000012".into());
+        Ids::new(&config)
+    }
+
+    #[test]
+    fn serials_and_lots_are_digital_links_without_a_prefix_length() {
+        let ids = ids(false);
+        let serial = ids.serial("LAP-X1", Some("00614141000029"), "SN-0001");
+        assert_eq!(
+            serial.uri,
+            "https://id.gs1.org/01/00614141000029/21/SN-0001"
+        );
+        assert_eq!(serial.canonical(), serial.uri);
+        let lot = ids.lot("ASP-500", Some("00614141000012"), "L2611");
+        assert_eq!(lot.uri, "https://id.gs1.org/01/00614141000012/10/L2611");
+        assert_eq!(
+            ids.product("USB-C1M", Some("00614141000036")).uri,
+            "https://id.gs1.org/01/00614141000036"
+        );
+    }
+
+    #[test]
+    fn a_known_company_prefix_gives_epc_urns_that_hash_as_their_digital_link() {
+        let ids = ids(true);
+        let serial = ids.serial("LAP-X1", Some("00614141000029"), "SN/1");
+        assert_eq!(serial.uri, "urn:epc:id:sgtin:0614141.000002.SN%2F1");
+        assert_eq!(
+            serial.canonical(),
+            "https://id.gs1.org/01/00614141000029/21/SN%2F1"
+        );
+        let lot = ids.lot("ASP-500", Some("10614141000019"), "L:1");
+        assert_eq!(lot.uri, "urn:epc:class:lgtin:0614141.100001.L:1");
+        assert_eq!(
+            lot.canonical(),
+            "https://id.gs1.org/01/10614141000019/10/L%3A1"
+        );
+        let product = ids.product("USB-C1M", Some("00614141000036"));
+        assert_eq!(product.uri, "urn:epc:idpat:sgtin:0614141.000003.*");
+        assert_eq!(product.canonical(), "https://id.gs1.org/01/00614141000036");
+        let dock = ids.location("DOCK-1");
+        assert_eq!(dock.uri, "urn:epc:id:sgln:0614141.00000.0");
+        assert_eq!(dock.canonical(), "https://id.gs1.org/414/0614141000005");
+        let acme = ids.partner("Acme Supplies");
+        assert_eq!(acme.uri, "urn:epc:id:pgln:0614141.00001");
+        assert_eq!(acme.canonical(), "https://id.gs1.org/417/0614141000012");
+    }
+
+    #[test]
+    fn what_gs1_cannot_name_gets_a_uri_of_the_namespace() {
+        let ids = ids(false);
+        assert_eq!(ids.location("A-01-3").uri, "urn:scantrail:location:A-01-3");
+        assert_eq!(
+            ids.partner("Northwind Clinic").uri,
+            "urn:scantrail:partner:Northwind%20Clinic"
+        );
+        assert_eq!(
+            ids.serial("BOX", None, "7").uri,
+            "urn:scantrail:product:BOX:serial:7"
+        );
+        // A serial with a space is no GS1 serial, even of a product with a GTIN.
+        assert_eq!(
+            ids.serial("LAP-X1", Some("00614141000029"), "SN 1").uri,
+            "urn:scantrail:product:LAP-X1:serial:SN%201"
+        );
+        // Nor is a barcode that only looks like a GTIN-14.
+        assert_eq!(
+            ids.lot("X", Some("00614141000020"), "L1").uri,
+            "urn:scantrail:product:X:lot:L1"
+        );
+        assert_eq!(
+            ids.document("PO-1042").uri,
+            "urn:scantrail:document:PO-1042"
+        );
+    }
+
+    #[test]
+    fn the_longest_matching_prefix_wins() {
+        let mut config = EpcisConfig::default();
+        config.company_prefixes.insert("06".into(), 6);
+        config.company_prefixes.insert("0614141".into(), 7);
+        let ids = Ids::new(&config);
+        assert_eq!(
+            ids.serial("S", Some("00614141000029"), "1").uri,
+            "urn:epc:id:sgtin:0614141.000002.1"
+        );
+        assert_eq!(
+            ids.serial("S", Some("00612345000029"), "1").uri,
+            "urn:epc:id:sgtin:061234.0500002.1"
+        );
+    }
+}
