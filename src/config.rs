@@ -23,6 +23,7 @@ pub struct Config {
     pub pick: PickConfig,
     #[serde(rename = "return")]
     pub returns: ReturnConfig,
+    pub count: CountConfig,
     pub input: InputConfig,
     pub feedback: FeedbackConfig,
     pub sync: SyncConfig,
@@ -210,6 +211,20 @@ impl Default for ReturnConfig {
         ReturnConfig {
             location: Some("RETURNS".into()),
         }
+    }
+}
+
+/// Cycle count rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CountConfig {
+    /// While counting, show only what was counted, not what the books say (a blind count).
+    pub blind: bool,
+}
+
+impl Default for CountConfig {
+    fn default() -> Self {
+        CountConfig { blind: true }
     }
 }
 

@@ -405,6 +405,7 @@ fn play(actions: &[Action], pulled: &[bool]) -> Result<(), TestCaseError> {
                         reverses: m.reverses,
                     }],
                     close_document: None,
+                    count: None,
                 }),
             };
             // A fact is never refused.

@@ -224,6 +224,7 @@ fn a_closed_document_travels_with_the_scan_that_closed_it() {
     let doc = sync.document_by_ref("SO-7782").unwrap().unwrap();
     let closing = scantrail::store::Group {
         close_document: Some(doc.id),
+        count: None,
         ..group("CMD-DONE", vec![])
     };
     sync.commit(&closing).unwrap();

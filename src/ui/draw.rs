@@ -122,6 +122,8 @@ pub fn draw(frame: &mut Frame, view: &View, screen: &Screen) {
             draw_waiting(frame, left, view);
             if view.mode == Mode::Transfer {
                 draw_tote(frame, right, view, screen);
+            } else if view.mode == Mode::Count {
+                draw_count(frame, right, view, screen);
             } else {
                 draw_document(frame, right, view, screen);
             }
@@ -367,6 +369,53 @@ fn draw_tote(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
         Paragraph::new(lines)
             .block(Block::bordered().title(title))
             .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn draw_count(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let Some(count) = &view.count else {
+        frame.render_widget(
+            Paragraph::new(" scan a location to count it")
+                .block(Block::bordered().title(" Count ")),
+            area,
+        );
+        return;
+    };
+    let title = if count.reviewing {
+        format!(" Differences at {} ", count.location)
+    } else {
+        format!(" Counted at {} ({}) ", count.location, count.units)
+    };
+    let warn = Style::new().fg(colour(Outcome::Warn));
+    let lines: Vec<Line> = if count.lines.is_empty() {
+        vec![Line::from(" nothing counted yet")]
+    } else {
+        let rows = area.height.saturating_sub(2) as usize;
+        let width = area.width.saturating_sub(4) as usize;
+        let mut texts: Vec<(String, bool)> = count
+            .lines
+            .iter()
+            .map(|(t, w)| (shortened(t, width), *w))
+            .collect();
+        if texts.len() > rows && rows > 0 {
+            let left = texts.len() - (rows - 1);
+            texts.truncate(rows - 1);
+            texts.push((format!("… and {left} more"), false));
+        }
+        texts
+            .into_iter()
+            .map(|(text, shortage)| {
+                if shortage {
+                    Line::styled(format!(" {} {text}", screen.glyphs.of(Outcome::Warn)), warn)
+                } else {
+                    Line::from(format!(" {} {text}", screen.glyphs.arrow))
+                }
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
 }
@@ -627,6 +676,10 @@ fn draw_lock(frame: &mut Frame, area: Rect, lock: &LockView, screen: &Screen) {
 fn draw_help_sheet(frame: &mut Frame, area: Rect, view: &View) {
     let commands = [
         ("CMD-RECEIVE … CMD-LOOKUP", "switch mode (F1–F5)"),
+        (
+            "CMD-COUNT",
+            "count a location: LOC-…, its items, CMD-DONE twice (F9)",
+        ),
         ("CMD-QTY-12", "the next line counts 12"),
         ("CMD-DONE", "finish: close the document, end a run (F6)"),
         ("CMD-CANCEL", "drop what is pending (F7)"),

@@ -77,6 +77,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Command(Command::Undo),
     },
     Binding {
+        key: KeyCode::F(9),
+        label: "F9",
+        what: "Count",
+        action: Action::Command(Command::Count),
+    },
+    Binding {
         key: KeyCode::F(10),
         label: "F10",
         what: "Help",
