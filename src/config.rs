@@ -469,7 +469,7 @@ pub struct FeedbackConfig {
     pub bell_on_warn: bool,
     pub bell_on_error: bool,
     /// The key at the kiosk that acknowledges an error like `CMD-ACK`: "Enter" (on an empty
-    /// line) or a function key such as "F9".
+    /// line) or a function key such as "F12".
     #[serde(deserialize_with = "kiosk_key")]
     pub ack_key: Key,
 }

@@ -179,7 +179,7 @@ mod tests {
                 ),
             }
         }
-        assert_eq!(table.action(&press(KeyCode::F(9))), None);
+        assert_eq!(table.action(&press(KeyCode::F(11))), None);
     }
 
     #[test]

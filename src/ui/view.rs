@@ -373,7 +373,7 @@ impl View {
                     None => vec!["the location to count (LOC-…)".to_owned()],
                     Some(c) if c.review.is_some() => vec![
                         "CMD-DONE to book the differences".to_owned(),
-                        "CMD-CANCEL to throw the count away".to_owned(),
+                        "CMD-CANCEL to throw it away".to_owned(),
                     ],
                     Some(c) => vec![
                         format!("everything in {}", shown(&c.location)),
@@ -433,7 +433,7 @@ fn difference_line(d: &Difference) -> (String, bool) {
         ),
         (Some(serial), DifferenceKind::Elsewhere { booked_at }) => (
             format!(
-                "{name} {}: found, booked at {}",
+                "{name} {}: here, booked at {}",
                 shown(serial),
                 shown(booked_at)
             ),
@@ -441,7 +441,7 @@ fn difference_line(d: &Difference) -> (String, bool) {
         ),
         _ => (
             format!(
-                "{name}{lot}: {} booked, {} counted, {:+}",
+                "{name}{lot}: {} booked, {} counted ({:+})",
                 d.expected,
                 d.counted,
                 d.delta()
