@@ -259,7 +259,14 @@ impl Core {
             scan: text,
             feedback,
             movements: if recorded {
-                proposal.movements
+                // A count's movements are that count's document, as the journal shows them.
+                let mut movements = proposal.movements;
+                if let Some(count) = &proposal.count {
+                    for m in &mut movements {
+                        m.document = Some(count.reference.clone());
+                    }
+                }
+                movements
             } else {
                 Vec::new()
             },

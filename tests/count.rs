@@ -526,3 +526,18 @@ fn a_pulled_count_makes_the_serial_missing_at_another_station_too() {
     assert_eq!(b.serial("SN-4471-0092").status, Some(SerialStatus::InStock));
     b.verify();
 }
+
+#[test]
+fn the_booking_scan_reports_its_movements_with_the_count_reference() {
+    // What `replay --json` prints for the booking scan.
+    let mut s = station();
+    s.count_b02(19);
+    s.one("CMD-DONE");
+    s.clock += Duration::seconds(2);
+    let report = s.core.scan(s.clock, "CMD-DONE", None);
+    assert_eq!(report.movements.len(), 1);
+    assert_eq!(
+        report.movements[0].document.as_deref(),
+        Some("COUNT-B-02-2026-11-24")
+    );
+}
