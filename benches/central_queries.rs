@@ -277,6 +277,7 @@ fn group(seq: i64, raw: &str, movement: WireMovement) -> PushedGroup {
         message: raw.to_owned(),
         movements: vec![movement],
         close_document: None,
+        count: None,
     }
 }
 

@@ -214,6 +214,7 @@ impl Scans {
             },
             movements: vec![movement],
             close_document: None,
+            count: None,
         }
     }
 

@@ -692,6 +692,7 @@ fn main() -> anyhow::Result<()> {
             },
             movements: vec![movement],
             close_document: None,
+            count: None,
         });
         if batch.len() == args.batch {
             store.commit_batch(&batch)?;

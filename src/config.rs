@@ -23,6 +23,7 @@ pub struct Config {
     pub pick: PickConfig,
     #[serde(rename = "return")]
     pub returns: ReturnConfig,
+    pub count: CountConfig,
     pub input: InputConfig,
     pub feedback: FeedbackConfig,
     pub sync: SyncConfig,
@@ -211,6 +212,20 @@ impl Default for ReturnConfig {
         ReturnConfig {
             location: Some("RETURNS".into()),
         }
+    }
+}
+
+/// Cycle count rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CountConfig {
+    /// While counting, show only what was counted, not what the books say (a blind count).
+    pub blind: bool,
+}
+
+impl Default for CountConfig {
+    fn default() -> Self {
+        CountConfig { blind: true }
     }
 }
 
@@ -455,7 +470,7 @@ pub struct FeedbackConfig {
     pub bell_on_warn: bool,
     pub bell_on_error: bool,
     /// The key at the kiosk that acknowledges an error like `CMD-ACK`: "Enter" (on an empty
-    /// line) or a function key such as "F9".
+    /// line) or a function key such as "F12".
     #[serde(deserialize_with = "kiosk_key")]
     pub ack_key: Key,
 }

@@ -13,13 +13,14 @@
 use crate::barcode::classify::{Classifier, LookupError, expand_typed_separators};
 use crate::config::Config;
 use crate::domain::Outcome;
-use crate::session::world::{DocumentFacts, World};
+use crate::session::world::{DocumentFacts, LocationBook, World};
 use crate::session::{
-    Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement, shown,
+    CountBooking, Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement,
+    shown,
 };
 use crate::store::{
-    Committed, Group, LotTrace, NewMovement, PickStock, ScanRecord, SerialTrace, StockFilter,
-    StockRow, Store, StoreError,
+    Committed, CountDocument, Group, LotTrace, NewMovement, PickStock, ScanRecord, SerialTrace,
+    StockFilter, StockRow, Store, StoreError,
 };
 use crate::sync::wire::WireConflict;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -106,6 +107,11 @@ impl Core {
     }
 
     /// A document and its progress, for the screen.
+    /// The book stock of one location, for the count screen when counts are not blind.
+    pub fn book(&self, location: &str) -> Result<LocationBook, LookupError> {
+        self.store.book(location)
+    }
+
     pub fn document(&self, reference: &str) -> Result<Option<DocumentFacts>, LookupError> {
         World::document(&self.store, reference)
     }
@@ -203,10 +209,21 @@ impl Core {
         };
         // Messages quote scans; no control character of a scan may reach a log or a screen.
         safe(&mut feedback);
-        let settlement = match self.resolve(&proposal.movements, proposal.close_document.as_deref())
-        {
-            Ok((movements, close_document)) => {
-                let group = self.group(now, &text, device, &feedback, movements, close_document);
+        let resolved = self
+            .resolve(&proposal.movements, proposal.close_document.as_deref())
+            .and_then(|(movements, close)| {
+                let count = proposal
+                    .count
+                    .as_ref()
+                    .map(|c| self.count_document(c))
+                    .transpose()?;
+                Ok((movements, close, count))
+            });
+        let settlement = match resolved {
+            Ok((movements, close_document, count)) => {
+                let mut group =
+                    self.group(now, &text, device, &feedback, movements, close_document);
+                group.count = count;
                 match self.store.commit(&group) {
                     Ok(Committed::Recorded { movements }) => Settlement::Recorded {
                         movement_ids: movements,
@@ -242,7 +259,14 @@ impl Core {
             scan: text,
             feedback,
             movements: if recorded {
-                proposal.movements
+                // A count's movements are that count's document, as the journal shows them.
+                let mut movements = proposal.movements;
+                if let Some(count) = &proposal.count {
+                    for m in &mut movements {
+                        m.document = Some(count.reference.clone());
+                    }
+                }
+                movements
             } else {
                 Vec::new()
             },
@@ -340,7 +364,21 @@ impl Core {
             },
             movements,
             close_document,
+            count: None,
         }
+    }
+
+    /// A booked count's document: its reference and the location's id.
+    fn count_document(&self, count: &CountBooking) -> Result<CountDocument, String> {
+        let location = self
+            .store
+            .location_by_code(&count.location)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("Location {} is not in the catalog", count.location))?;
+        Ok(CountDocument {
+            reference: count.reference.clone(),
+            location: location.id,
+        })
     }
 
     /// Natural keys → store ids.

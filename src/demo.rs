@@ -300,6 +300,7 @@ pub fn load(
                 reverses: None,
             }],
             close_document: None,
+            count: None,
         };
         store.commit(&group)?;
     }

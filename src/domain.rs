@@ -80,10 +80,12 @@ text_enum!(
 );
 
 text_enum!(
-    /// Where a serial-tracked unit stands.
+    /// Where a serial-tracked unit stands: in stock at a location, shipped to a customer, or
+    /// missing since a count did not find it where the books had it.
     SerialStatus, "serial status" {
         InStock => "in_stock",
         Shipped => "shipped",
+        Missing => "missing",
     }
 );
 

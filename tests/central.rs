@@ -288,6 +288,7 @@ fn group(station: &str, seq: i64, raw: &str, movements: Vec<WireMovement>) -> Pu
         message: "Received".into(),
         movements,
         close_document: None,
+        count: None,
     }
 }
 

@@ -145,7 +145,8 @@ fn trace_lot_json_shape() {
     assert_eq!(
         keys(&v),
         [
-            "expiry", "lot", "on_hand", "product", "received", "returned", "shipped", "status"
+            "counted", "expiry", "lot", "on_hand", "product", "received", "returned", "shipped",
+            "status"
         ]
     );
     assert_eq!(v["expiry"], "2027-01-31");

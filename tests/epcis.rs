@@ -38,6 +38,7 @@ fn one(at: DateTime<Utc>, raw: &str, m: NewMovement) -> Group {
         },
         movements: vec![m],
         close_document: None,
+        count: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Random scan sequences through the core and the store, on the demo warehouse: whatever is
+//! Random scan sequences through the core and the store, on the demo warehouse (cycle counts
+//! among them, booked, cancelled and undone): whatever is
 //! scanned, in whatever order, the session never panics, every scan gets exactly one outcome
 //! and one scan-log row, stock never goes negative, no serial is in two places, and the
 //! store's projections always equal their rebuild from the journal.
@@ -24,6 +25,9 @@ const SCANS: &[&str] = &[
     "CMD-PICK",
     "CMD-RETURN",
     "CMD-LOOKUP",
+    "CMD-COUNT",
+    "CMD-COUNT",
+    "CMD-DONE",
     "CMD-DONE",
     "CMD-CANCEL",
     "CMD-UNDO",

@@ -208,6 +208,16 @@ enum Action {
         qty: u32,
         to: usize,
     },
+    /// A count's adjustment at `at`: a gain (from the inventory-adjustment side) or a loss
+    /// (to it); a serial lost becomes missing, a serial gained must be missing.
+    Adjust {
+        product: usize,
+        lot: usize,
+        serial: usize,
+        qty: u32,
+        at: usize,
+        gain: bool,
+    },
     Undo {
         back: usize,
     },
@@ -226,8 +236,10 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(product, lot, serial, qty, from, to)| Action::Transfer { product, lot, serial, qty, from, to }),
         2 => (p.clone(), lot.clone(), serial.clone(), qty.clone(), loc.clone())
             .prop_map(|(product, lot, serial, qty, from)| Action::Ship { product, lot, serial, qty, from }),
-        1 => (p, lot, serial, qty, loc)
+        1 => (p.clone(), lot.clone(), serial.clone(), qty.clone(), loc.clone())
             .prop_map(|(product, lot, serial, qty, to)| Action::Return { product, lot, serial, qty, to }),
+        2 => (p, lot, serial, qty, loc, any::<bool>())
+            .prop_map(|(product, lot, serial, qty, at, gain)| Action::Adjust { product, lot, serial, qty, at, gain }),
         1 => (0..20usize).prop_map(|back| Action::Undo { back }),
     ]
 }
@@ -352,6 +364,21 @@ fn play(actions: &[Action], pulled: &[bool]) -> Result<(), TestCaseError> {
                     Some(locations[to]),
                 )
             },
+            Action::Adjust {
+                product,
+                lot,
+                serial,
+                qty,
+                at,
+                gain,
+            } => {
+                let (from, to) = if gain {
+                    (None, Some(locations[at]))
+                } else {
+                    (Some(locations[at]), None)
+                };
+                movement(MovementKind::Adjust, product, lot, serial, qty, from, to)
+            }
             Action::Undo { back } => {
                 if recorded.is_empty() {
                     continue;
@@ -405,6 +432,7 @@ fn play(actions: &[Action], pulled: &[bool]) -> Result<(), TestCaseError> {
                         reverses: m.reverses,
                     }],
                     close_document: None,
+                    count: None,
                 }),
             };
             // A fact is never refused.

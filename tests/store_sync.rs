@@ -224,6 +224,7 @@ fn a_closed_document_travels_with_the_scan_that_closed_it() {
     let doc = sync.document_by_ref("SO-7782").unwrap().unwrap();
     let closing = scantrail::store::Group {
         close_document: Some(doc.id),
+        count: None,
         ..group("CMD-DONE", vec![])
     };
     sync.commit(&closing).unwrap();
@@ -786,7 +787,10 @@ fn a_version_3_database_with_history_keeps_every_row_and_projection_at_version_4
     assert!(!books_before.1.is_empty());
 
     let store = Store::open(&old, &fast_db_config()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        scantrail::store::SCHEMA_VERSION
+    );
     let rows_after: Vec<i64> = tables.iter().map(|t| count(&old, t)).collect();
     assert_eq!(rows_after, rows_before);
     assert_eq!(projections(&old), books_before);

@@ -28,11 +28,16 @@ struct Kiosk {
 
 impl Kiosk {
     fn new() -> Kiosk {
+        Kiosk::with(|_| {})
+    }
+
+    fn with(edit: impl FnOnce(&mut Config)) -> Kiosk {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             database: common::fast_db_config(),
             ..Config::default()
         };
+        edit(&mut config);
         let mut store = Store::open(&dir.path().join("k.db"), &config.database).unwrap();
         let loaded = Utc
             .with_ymd_and_hms(2026, 11, 24, 7, 0, 0)
@@ -354,4 +359,53 @@ fn a_synced_station_shows_its_last_sync_what_waits_and_its_conflicts() {
     kiosk.view.sync = None;
     let header = text(&kiosk.render(80, 24, "xterm-256color"));
     assert!(!header.contains("sync") && !header.contains("offline"));
+}
+
+/// B-02 counted: cables one short, one aspirin lot, a laptop booked at A-01-3.
+const COUNT_B02: &str = "OP-ann\nCMD-COUNT\nLOC-B-02\nCMD-QTY-19\nCABLE-1M\nCMD-QTY-12\n0614141000012\nL2026-118\n0614141000029\nSN-4471-0091\n";
+
+#[test]
+fn count_blind_shows_what_was_counted_only() {
+    let mut k = Kiosk::new();
+    k.scan(COUNT_B02);
+    insta::assert_snapshot!(
+        "count_counting_80x24",
+        text(&k.render(80, 24, "xterm-256color"))
+    );
+    let text = text(&k.render(80, 24, "xterm"));
+    assert!(text.contains("Counted at B-02 (32)"));
+    assert!(text.contains("19 × USB-C cable 1 m"));
+    assert!(
+        !text.contains("books"),
+        "a blind count shows no book figure"
+    );
+}
+
+#[test]
+fn count_not_blind_shows_the_books_beside_the_count() {
+    let mut k = Kiosk::with(|c| c.count.blind = false);
+    k.scan(COUNT_B02);
+    insta::assert_snapshot!(
+        "count_open_80x24",
+        text(&k.render(80, 24, "xterm-256color"))
+    );
+    let text = text(&k.render(80, 24, "xterm"));
+    assert!(text.contains("19 × USB-C cable 1 m (books 20)"));
+}
+
+#[test]
+fn count_review_names_the_differences_and_the_serials() {
+    let mut k = Kiosk::new();
+    k.scan(COUNT_B02).scan("CMD-DONE\n");
+    insta::assert_snapshot!(
+        "count_review_80x24",
+        text(&k.render(80, 24, "xterm-256color"))
+    );
+    let buffer = k.render(80, 24, "xterm");
+    let text = text(&buffer);
+    assert!(text.contains("Differences at B-02"));
+    assert!(text.contains("booked at A-01-3"));
+    assert!(text.contains("booked, 0 counted (-12)"));
+    let shortage = cell_of(&buffer, "! USB-C").unwrap();
+    assert_eq!(shortage.fg, Color::Yellow);
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod central;
 mod config_cmd;
+mod count;
 mod db;
 pub mod decode;
 mod devices;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Quarantine or release a lot.
     #[command(subcommand)]
     Lot(lot::LotCommand),
+    /// Cycle counts booked: their differences, for the supervisor.
+    #[command(subcommand)]
+    Count(count::CountCommand),
     /// Write the journal or the stock as CSV or JSON, for spreadsheets and other systems.
     Export(export::ExportArgs),
     /// Check or copy the database.
@@ -164,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Stock(args) => stock::run(&ctx, args),
                 Command::Trace(cmd) => trace::run(&ctx, cmd),
                 Command::Lot(cmd) => lot::run(&ctx, cmd),
+                Command::Count(cmd) => count::run(&ctx, cmd),
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
                 Command::Replay(args) => replay::run(&ctx, args),

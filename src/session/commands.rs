@@ -21,6 +21,7 @@ impl Session {
             Command::Pick => Mode::Pick,
             Command::Return => Mode::Return,
             Command::Lookup => Mode::Lookup,
+            Command::Count => Mode::Count,
             Command::Quantity(n) => {
                 next.armed_qty = Some(n);
                 return Ok(Feedback::ok(
@@ -59,6 +60,7 @@ impl Session {
             Mode::Transfer => "scan the source location, then items, then the destination",
             Mode::Pick => "scan the sales order",
             Mode::Return => "scan the returned items (a sales order or RMA first if you have one)",
+            Mode::Count => "scan the location to count, then everything in it, then CMD-DONE",
             Mode::Lookup => "scan anything to see what the books say",
         };
         Ok(Feedback::ok(
@@ -176,13 +178,23 @@ impl Session {
 /// What each movement of `group` put somewhere must still be there.
 fn check_undoable(group: &DoneGroup, world: &dyn World) -> Result<(), Reject> {
     let mut needed: Vec<(String, String, Option<String>, i64)> = Vec::new();
-    for (_, m) in &group.movements {
+    for (i, (_, m)) in group.movements.iter().enumerate() {
         if let Some(serial) = &m.serial {
-            // The serial must still be where this movement left it.
+            // The serial must still be where the group's last movement of it left it.
+            let later = group.movements[i + 1..]
+                .iter()
+                .any(|(_, l)| l.sku == m.sku && l.serial.as_ref() == Some(serial));
+            if later {
+                continue;
+            }
             let facts = world.serial(&m.sku, serial)?;
             let still_there = match (&facts, &m.to) {
                 (Some(f), Some(to)) => {
                     f.status == SerialStatus::InStock && f.location.as_ref() == Some(to)
+                }
+                // A count that did not find it made it missing; a shipment shipped it.
+                (Some(f), None) if m.kind == MovementKind::Adjust => {
+                    f.status == SerialStatus::Missing
                 }
                 (Some(f), None) => f.status == SerialStatus::Shipped,
                 (None, _) => false,
@@ -191,6 +203,7 @@ fn check_undoable(group: &DoneGroup, world: &dyn World) -> Result<(), Reject> {
                 let now = match facts {
                     Some(f) => match f.location {
                         Some(loc) => format!("it is at {loc} now"),
+                        None if f.status == SerialStatus::Missing => "it is missing".to_owned(),
                         None => "it has been shipped since".to_owned(),
                     },
                     None => "it is no longer in the books".to_owned(),

@@ -2,6 +2,7 @@
 //! pick and a return must pass, the movements they record, and how locations and documents
 //! are taken in each mode.
 
+use super::count::missing_since;
 use super::proposal::{Reject, Step};
 use super::{
     Feedback, LookupRequest, Mode, MovementDraft, OpenDocument, Out, Pending, Session, State,
@@ -13,7 +14,7 @@ use crate::domain::{
     DocumentKind, LotSpec, LotStatus, MovementKind, SerialPattern, SerialStatus, Tracking,
 };
 use crate::session::world::{LotFacts, SerialFacts};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// One complete line: a product with its lot or serial, and how many.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +166,14 @@ fn not_enough(have: i64, line: &Line, location: &str, besides: &str) -> Reject {
 }
 
 impl Session {
-    pub(super) fn location(&self, next: &mut State, code: &str, out: &mut Out) -> Step {
+    pub(super) fn location(
+        &self,
+        next: &mut State,
+        now: DateTime<Utc>,
+        code: &str,
+        world: &dyn World,
+        out: &mut Out,
+    ) -> Step {
         match next.mode {
             Mode::Receive => {
                 next.location = Some(code.to_owned());
@@ -179,6 +187,7 @@ impl Session {
                 next.location = Some(code.to_owned());
                 Ok(Feedback::ok("RETURN TO", format!("Returns go to {code}")))
             }
+            Mode::Count => self.count_location(next, now, code, world, out),
             Mode::Lookup => {
                 out.lookup = Some(LookupRequest::Location {
                     code: code.to_owned(),
@@ -193,6 +202,16 @@ impl Session {
                 Some(source) if !next.tote.lines.is_empty() => {
                     let lines = std::mem::take(&mut next.tote.lines);
                     let units: u32 = lines.iter().map(|l| l.qty).sum();
+                    // A missing serial found at the source is booked back in there first.
+                    out.movements
+                        .extend(lines.iter().filter(|l| l.found).map(|l| {
+                            Line::from(l).movement(
+                                MovementKind::Adjust,
+                                None,
+                                Some(source.clone()),
+                                None,
+                            )
+                        }));
                     out.movements.extend(lines.iter().map(|l| {
                         Line::from(l).movement(
                             MovementKind::Transfer,
@@ -236,7 +255,7 @@ impl Session {
             Mode::Receive => &[DocumentKind::Purchase],
             Mode::Pick => &[DocumentKind::Sale],
             Mode::Return => &[DocumentKind::Sale, DocumentKind::Return],
-            Mode::Transfer | Mode::Lookup => &[],
+            Mode::Transfer | Mode::Count | Mode::Lookup => &[],
         };
         if !allowed.contains(&kind) {
             let wanted = match next.mode {
@@ -327,6 +346,7 @@ impl Session {
             Mode::Transfer => self.tote_line(next, line, world),
             Mode::Pick => self.pick_line(next, today, line, world, out),
             Mode::Return => self.return_line(next, line, world, out),
+            Mode::Count => self.count_line(next, line, world, out),
             Mode::Lookup => Ok(Feedback::info("LOOKUP", line.describe())),
         }?;
         next.armed_qty = None;
@@ -394,6 +414,16 @@ impl Session {
                         ),
                     ));
                 }
+                Some(f) if f.status == SerialStatus::Missing => {
+                    return Err(Reject::new(
+                        "MISSING",
+                        format!(
+                            "Serial {} is {}: count it or return it, do not receive it again",
+                            shown(serial),
+                            missing_since(&f)
+                        ),
+                    ));
+                }
                 Some(f) => return Err(already_shipped(serial, &f, "; use return")),
                 None => {}
             }
@@ -453,15 +483,31 @@ impl Session {
 
     fn tote_line(&self, next: &mut State, mut line: Line, world: &dyn World) -> Step {
         let sku = line.product.sku.clone();
+        let mut found = false;
         if let Some(serial) = &line.serial {
             let Some(f) = world.serial(&sku, serial)? else {
                 return Err(never_received("Serial", serial, &line, ""));
             };
-            let Some(at) = f
-                .location
-                .clone()
-                .filter(|_| f.status == SerialStatus::InStock)
-            else {
+            found = f.status == SerialStatus::Missing;
+            // A missing serial is found where it turned up: the source, scanned first.
+            let at = if found {
+                if next.tote.source.is_none() {
+                    return Err(Reject::new(
+                        "WHERE FROM?",
+                        format!(
+                            "Serial {} is {}: scan the location where you found it first, then the serial",
+                            shown(serial),
+                            missing_since(&f)
+                        ),
+                    ));
+                }
+                next.tote.source.clone()
+            } else {
+                f.location
+                    .clone()
+                    .filter(|_| f.status == SerialStatus::InStock)
+            };
+            let Some(at) = at else {
                 return Err(Reject::new(
                     "NOT IN STOCK",
                     format!(
@@ -532,6 +578,7 @@ impl Session {
             lot: line.lot,
             serial: line.serial,
             qty: line.qty,
+            found,
         });
         let source = next.tote.source.clone().unwrap_or_default();
         Ok(Feedback::ok(
@@ -707,6 +754,14 @@ impl Session {
                             f.location.unwrap_or_default()
                         ),
                     ));
+                }
+                Some(f) if f.status == SerialStatus::Missing => {
+                    out.warnings.push(format!(
+                        "Serial {} was {}: it is back in stock",
+                        shown(serial),
+                        missing_since(&f)
+                    ));
+                    line.lot = f.lot;
                 }
                 Some(f) => {
                     if let Some(d) = &doc

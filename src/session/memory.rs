@@ -9,7 +9,10 @@
 //! store's refusals (its triggers) are not repeated here: the session's own checks are what
 //! these tests are about.
 
-use super::world::{DocumentFacts, DocumentLine, LotAt, LotFacts, ProductFacts, SerialFacts};
+use super::world::{
+    BookLine, BookSerial, DocumentFacts, DocumentLine, LocationBook, LotAt, LotFacts, ProductFacts,
+    SerialFacts,
+};
 use super::{Feedback, Mode, MovementDraft, Proposal, Rules, Scan, Session, Settlement, World};
 use crate::barcode::classify::{
     Classifier, KnownDocument, KnownLocation, KnownSerial, LookupError, ProductMatch, ScanLookup,
@@ -38,6 +41,8 @@ pub(super) struct Warehouse {
     documents: Vec<DocumentFacts>,
     /// Net quantity shipped with a sales order, by order, product and lot.
     shipped: BTreeMap<StockKey, i64>,
+    /// References of the counts booked.
+    counts: Vec<String>,
 }
 
 fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -142,6 +147,8 @@ impl Warehouse {
             lot: None,
             since: "2026-11-20T10:00:00Z".to_owned(),
             document: document.map(str::to_owned),
+            from: None,
+            operator: None,
         };
         self.serials
             .insert((sku.to_owned(), serial.to_owned()), facts);
@@ -211,14 +218,17 @@ impl Warehouse {
                 self.serials.insert(
                     (m.sku.clone(), serial.clone()),
                     SerialFacts {
-                        status: match m.to {
-                            Some(_) => SerialStatus::InStock,
-                            None => SerialStatus::Shipped,
+                        status: match (&m.to, m.kind) {
+                            (Some(_), _) => SerialStatus::InStock,
+                            (None, MovementKind::Adjust) => SerialStatus::Missing,
+                            (None, _) => SerialStatus::Shipped,
                         },
                         location: m.to.clone(),
                         lot: lot.clone(),
                         since: at.to_rfc3339(),
                         document: m.document.clone(),
+                        from: m.from.clone(),
+                        operator: None,
                     },
                 );
             }
@@ -318,6 +328,43 @@ impl World for Warehouse {
             .map(|(_, qty)| qty)
             .sum())
     }
+
+    fn book(&self, location: &str) -> Result<LocationBook, LookupError> {
+        let name = |sku: &str| self.facts(sku).map(|p| p.name.clone()).unwrap_or_default();
+        let stock = self
+            .stock
+            .iter()
+            .filter(|((sku, at, _), qty)| {
+                at == location
+                    && **qty != 0
+                    && self.facts(sku).map(|p| p.tracking) != Some(Tracking::Serial)
+            })
+            .map(|((sku, _, lot), qty)| BookLine {
+                sku: sku.clone(),
+                name: name(sku),
+                lot: lot.clone(),
+                qty: *qty,
+            })
+            .collect();
+        let serials = self
+            .serials
+            .iter()
+            .filter(|(_, f)| {
+                f.status == SerialStatus::InStock && f.location.as_deref() == Some(location)
+            })
+            .map(|((sku, serial), f)| BookSerial {
+                sku: sku.clone(),
+                name: name(sku),
+                serial: serial.clone(),
+                lot: f.lot.clone(),
+            })
+            .collect();
+        Ok(LocationBook { stock, serials })
+    }
+
+    fn count_reference_taken(&self, reference: &str) -> Result<bool, LookupError> {
+        Ok(self.counts.iter().any(|c| c == reference))
+    }
 }
 
 impl ScanLookup for Warehouse {
@@ -407,6 +454,9 @@ impl Desk {
         };
         let mut proposal = self.session.handle(self.clock, &scan, &self.world);
         self.world.record(&proposal.movements, self.clock);
+        if let Some(count) = &proposal.count {
+            self.world.counts.push(count.reference.clone());
+        }
         let ids = proposal
             .movements
             .iter()

@@ -18,6 +18,7 @@
 //! `commands` (`CMD-…`), `lines` (what a complete line does in each mode).
 
 mod commands;
+mod count;
 mod lines;
 #[cfg(test)]
 mod memory;
@@ -27,7 +28,8 @@ mod proposal;
 mod state;
 pub mod world;
 
-pub use proposal::{Feedback, LookupRequest, MovementDraft, Proposal, Settlement};
+pub use count::{Count, CountedQty, CountedSerial, Difference, DifferenceKind};
+pub use proposal::{CountBooking, Feedback, LookupRequest, MovementDraft, Proposal, Settlement};
 pub use state::{Mode, OpenDocument, Pending, State, Tote, ToteLine};
 pub use world::World;
 
@@ -80,7 +82,7 @@ impl Rules {
             Mode::Receive => self.config.receive.location.clone(),
             Mode::Pick => self.config.pick.location.clone(),
             Mode::Return => self.config.returns.location.clone(),
-            Mode::Transfer | Mode::Lookup => None,
+            Mode::Transfer | Mode::Count | Mode::Lookup => None,
         }
     }
 
@@ -110,6 +112,7 @@ struct Out {
     lookup: Option<LookupRequest>,
     is_undo: bool,
     warnings: Vec<String>,
+    count: Option<CountBooking>,
 }
 
 /// The scan-state machine of one station.
@@ -137,6 +140,7 @@ impl Session {
                 armed_qty: None,
                 pending: Pending::None,
                 tote: Tote::default(),
+                count: None,
                 lock: None,
             },
             undo: VecDeque::new(),
@@ -181,6 +185,7 @@ impl Session {
             close_document: out.close_document,
             lookup: out.lookup,
             warnings: out.warnings,
+            count: out.count,
         }
     }
 
@@ -276,7 +281,12 @@ impl Session {
             };
         }
         match &scan.meaning {
-            Classified::Command(command) => return self.command(next, *command, world, out),
+            Classified::Command(command) => {
+                if let Some(step) = self.count_command(next, now, *command, world, out) {
+                    return step;
+                }
+                return self.command(next, *command, world, out);
+            }
             Classified::BadCommand { text, error } => {
                 return Err(Reject::new(
                     "UNKNOWN COMMAND",
@@ -318,7 +328,7 @@ impl Session {
                     ));
                 }
                 self.end_pending(next, out);
-                self.location(next, code, out)
+                self.location(next, now, code, world, out)
             }
             Classified::Document {
                 reference,

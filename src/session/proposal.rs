@@ -117,6 +117,16 @@ pub struct Proposal {
     /// What the session warned about (a pairing it dropped), already in `feedback`; the
     /// answer to a lookup, which takes the place of its message, must tell them again.
     pub warnings: Vec<String>,
+    /// The count this scan books: its movements are that count's document.
+    pub count: Option<CountBooking>,
+}
+
+/// A booked count, the document of its movements: a reference such as
+/// `COUNT-A-01-3-2026-12-01` and the location counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountBooking {
+    pub reference: String,
+    pub location: String,
 }
 
 /// What the database said about a proposal.

@@ -1,7 +1,9 @@
 //! What a station is doing between two scans (SPEC §4): its mode, open document,
 //! location, operator, armed quantity, the one pending pairing with its deadline, the
-//! transfer tote and the error lock. The screen shows it; only a settled scan changes it.
+//! transfer tote, the count being taken and the error lock. The screen shows it; only a
+//! settled scan changes it.
 
+use super::count::Count;
 use crate::barcode::classify::ProductMatch;
 use crate::domain::DocumentKind;
 use chrono::{DateTime, Utc};
@@ -13,6 +15,7 @@ pub enum Mode {
     Transfer,
     Pick,
     Return,
+    Count,
     Lookup,
 }
 
@@ -23,14 +26,19 @@ impl Mode {
             Mode::Transfer => "TRANSFER",
             Mode::Pick => "PICK",
             Mode::Return => "RETURN",
+            Mode::Count => "COUNT",
             Mode::Lookup => "LOOKUP",
         }
     }
 
     /// Whether a known serial scanned on its own is that serial here (SPEC §3, order 7):
-    /// a transfer takes it into the tote, a return takes it back, a lookup shows it.
+    /// a transfer takes it into the tote, a return takes it back, a count counts it, a
+    /// lookup shows it.
     pub fn takes_serial_alone(self) -> bool {
-        matches!(self, Mode::Transfer | Mode::Return | Mode::Lookup)
+        matches!(
+            self,
+            Mode::Transfer | Mode::Return | Mode::Count | Mode::Lookup
+        )
     }
 }
 
@@ -79,6 +87,8 @@ pub struct ToteLine {
     pub lot: Option<String>,
     pub serial: Option<String>,
     pub qty: u32,
+    /// A missing serial found at the source: the transfer books it back in there first.
+    pub found: bool,
 }
 
 /// The transfer tote: a source and what has been taken from it.
@@ -107,6 +117,8 @@ pub struct State {
     pub armed_qty: Option<u32>,
     pub pending: Pending,
     pub tote: Tote,
+    /// The cycle count of one location, while it is taken and reviewed.
+    pub count: Option<Count>,
     /// The error waiting for `CMD-ACK`.
     pub lock: Option<String>,
 }

@@ -23,8 +23,13 @@ pub struct SerialFacts {
     pub lot: Option<String>,
     /// When it got where it is (UTC, RFC 3339).
     pub since: String,
-    /// The document of its last movement (the sales order it was shipped with).
+    /// The document of its last movement (the sales order it was shipped with, the count
+    /// that did not find it).
     pub document: Option<String>,
+    /// Where its last movement took it from (for a missing serial: where it was counted).
+    pub from: Option<String>,
+    /// Who recorded its last movement.
+    pub operator: Option<String>,
 }
 
 /// A lot of a product.
@@ -83,6 +88,32 @@ impl DocumentFacts {
     }
 }
 
+/// What the books hold of one product (and lot) at one location, for a count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookLine {
+    pub sku: String,
+    pub name: String,
+    pub lot: Option<String>,
+    pub qty: i64,
+}
+
+/// A serial the books have in stock at one location, for a count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookSerial {
+    pub sku: String,
+    pub name: String,
+    pub serial: String,
+    pub lot: Option<String>,
+}
+
+/// The book stock of exactly one location (not the locations inside it): quantities of
+/// products that are not serial-tracked, by product and lot, and the serials in stock there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocationBook {
+    pub stock: Vec<BookLine>,
+    pub serials: Vec<BookSerial>,
+}
+
 /// The read-only questions of the scan session.
 pub trait World {
     fn product(&self, sku: &str) -> Result<Option<ProductFacts>, LookupError>;
@@ -97,4 +128,8 @@ pub trait World {
     /// Net quantity of a product (and lot) shipped with a sales order, less what has come
     /// back against it already.
     fn returnable(&self, document: &str, sku: &str, lot: Option<&str>) -> Result<i64, LookupError>;
+    /// The book stock of one location, as a count compares it.
+    fn book(&self, location: &str) -> Result<LocationBook, LookupError>;
+    /// Whether a booked count has this reference already.
+    fn count_reference_taken(&self, reference: &str) -> Result<bool, LookupError>;
 }

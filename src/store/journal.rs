@@ -60,6 +60,16 @@ pub struct Group {
     pub movements: Vec<NewMovement>,
     /// A document this scan closes (`CMD-DONE` on a complete order).
     pub close_document: Option<DocumentId>,
+    /// The count this scan books: its movements are that count's document.
+    pub count: Option<CountDocument>,
+}
+
+/// A booked count as the journal keeps it, by the scan that booked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountDocument {
+    /// `COUNT-A-01-3-2026-12-01`.
+    pub reference: String,
+    pub location: LocationId,
 }
 
 /// Why the database refused a group.
@@ -229,6 +239,10 @@ fn write_group(tx: &Transaction<'_>, group: &Group) -> Result<Vec<Uuid>> {
             )?
             .execute(params![group.id, doc])?;
         }
+    }
+    if let Some(count) = &group.count {
+        tx.prepare_cached("INSERT INTO counts (scan_id, ref, location_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![group.id, count.reference, count.location])?;
     }
     Ok(ids)
 }

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_drop_unused_indexes.sql"),
     include_str!("migrations/003_serials_found_through_the_journal.sql"),
     include_str!("migrations/004_sync_pulled_facts.sql"),
+    include_str!("migrations/005_counts.sql"),
 ];
 
 /// The schema version this binary writes.

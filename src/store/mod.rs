@@ -10,6 +10,7 @@
 
 mod backup;
 mod catalog;
+mod counts;
 mod epcis;
 mod journal;
 mod migrations;
@@ -23,12 +24,14 @@ pub use catalog::{
     DocumentInfo, DocumentLineInfo, ImportSummary, LocationInfo, LocationRow, LotInfo, OrderRow,
     ProductInfo, ProductRow,
 };
+pub use counts::CountSummary;
 pub use epcis::{EpcisFilter, EpcisLotChange, EpcisMovement, Undone};
-pub use journal::{Committed, Group, NewMovement, Refusal, ScanRecord};
+pub use journal::{Committed, CountDocument, Group, NewMovement, Refusal, ScanRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use picking::PickStock;
 pub use reports::{
-    ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace, StockFilter, StockRow,
+    CountedQty, ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace,
+    StockFilter, StockRow,
 };
 pub use sync::{Applied, Outbox, SyncStatus};
 pub use verify::Difference;

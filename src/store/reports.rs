@@ -93,11 +93,23 @@ impl SerialEvent {
 
 impl SerialTrace {
     /// Where the unit is now, in words, every stored text escaped: "in stock at A-01-3",
-    /// "shipped to Northwind Clinic on 2026-11-20 with SO-7781", or "not in stock" when the
-    /// books have forgotten it.
+    /// "shipped to Northwind Clinic on 2026-11-20 with SO-7781", "missing since 2026-12-01 —
+    /// count at A-01-3 by ann", or "not in stock" when the books have forgotten it.
     pub fn whereabouts(&self) -> String {
         match (&self.status, &self.location, self.history.last()) {
             (Some(SerialStatus::InStock), Some(loc), _) => format!("in stock at {}", shown(loc)),
+            (Some(SerialStatus::Missing), _, Some(last)) => format!(
+                "missing since {}{}{}",
+                last.at.get(..10).unwrap_or(&last.at),
+                last.from
+                    .as_deref()
+                    .map(|at| format!(" — count at {}", shown(at)))
+                    .unwrap_or_default(),
+                last.operator
+                    .as_deref()
+                    .map(|op| format!(" by {}", shown(op)))
+                    .unwrap_or_default()
+            ),
             (Some(SerialStatus::Shipped), _, Some(last)) => format!(
                 "shipped to {} on {}{}",
                 shown(last.partner.as_deref().unwrap_or("an unknown customer")),
@@ -138,6 +150,18 @@ pub struct LotTrace {
     pub on_hand: Vec<OnHand>,
     pub shipped: Vec<PartnerQty>,
     pub returned: Vec<PartnerQty>,
+    /// What counts changed of the lot: by count and location, net of undos (gains
+    /// positive, losses negative).
+    #[serde(default)]
+    pub counted: Vec<CountedQty>,
+}
+
+/// What one count changed of a lot at the location it counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedQty {
+    pub document: String,
+    pub location: String,
+    pub qty: i64,
 }
 
 /// One movement as exported: natural keys only.
@@ -249,8 +273,11 @@ impl Store {
             })
             .optional()?;
         let mut st = self.conn.prepare_cached(
-            "SELECT m.at, m.kind, fl.code, tl.code, d.ref, pa.name, m.station, m.operator, lt.code
+            "SELECT m.at, m.kind, fl.code, tl.code, ifnull(d.ref, co.ref), pa.name, m.station,
+                    m.operator, lt.code
              FROM movements m
+             LEFT JOIN movements rv ON rv.id = m.reverses
+             LEFT JOIN counts co ON co.scan_id = ifnull(rv.group_id, m.group_id)
              LEFT JOIN locations fl ON fl.id = m.from_location_id
              LEFT JOIN locations tl ON tl.id = m.to_location_id
              LEFT JOIN documents d ON d.id = m.document_id
@@ -359,7 +386,29 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // The counts' adjustments of this lot, each undo against the count it undoes.
+        let mut st = self.conn.prepare_cached(
+            "SELECT co.ref, l.code,
+                    sum(CASE WHEN m.to_location_id IS NOT NULL THEN m.qty ELSE -m.qty END)
+             FROM movements m
+             LEFT JOIN movements rv ON rv.id = m.reverses
+             JOIN counts co ON co.scan_id = ifnull(rv.group_id, m.group_id)
+             JOIN locations l ON l.id = co.location_id
+             WHERE m.lot_id = ?1 AND ifnull(rv.kind, m.kind) = 'adjust'
+             GROUP BY co.scan_id HAVING sum(CASE WHEN m.to_location_id IS NOT NULL THEN m.qty ELSE -m.qty END) <> 0
+             ORDER BY min(m.seq)",
+        )?;
+        let counted = st
+            .query_map([info.id], |r| {
+                Ok(CountedQty {
+                    document: r.get(0)?,
+                    location: r.get(1)?,
+                    qty: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(LotTrace {
+            counted,
             product: ProductName {
                 sku: product.sku,
                 name: product.name,
@@ -381,9 +430,11 @@ impl Store {
         each: &mut dyn FnMut(ExportMovement) -> std::io::Result<()>,
     ) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT m.id, m.group_id, m.at, m.station, m.operator, m.kind, d.ref, p.sku, lt.code,
-                    m.serial, m.qty, fl.code, tl.code, pa.name, m.reverses
+            "SELECT m.id, m.group_id, m.at, m.station, m.operator, m.kind, ifnull(d.ref, co.ref),
+                    p.sku, lt.code, m.serial, m.qty, fl.code, tl.code, pa.name, m.reverses
              FROM movements m
+             LEFT JOIN movements rv ON rv.id = m.reverses
+             LEFT JOIN counts co ON co.scan_id = ifnull(rv.group_id, m.group_id)
              JOIN products p ON p.id = m.product_id
              LEFT JOIN lots lt ON lt.id = m.lot_id
              LEFT JOIN locations fl ON fl.id = m.from_location_id

@@ -17,8 +17,8 @@ use super::journal::{format_time, lot_for, word_col};
 use super::{Result, Store, StoreError};
 use crate::domain::{LocationId, LotSpec, ProductId, UnknownWord};
 use crate::sync::wire::{
-    ConflictKind, ConflictStatus, Feed, FeedItem, PushedGroup, WireConflict, WireDocument,
-    WireLocation, WireLot, WireMovement, WireProduct,
+    ConflictKind, ConflictStatus, Feed, FeedItem, PushedGroup, WireConflict, WireCount,
+    WireDocument, WireLocation, WireLot, WireMovement, WireProduct,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Type;
@@ -182,10 +182,12 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT s.seq, s.id, s.at, s.station, s.operator, s.device, s.raw, s.outcome,
-                        s.message, d.ref
+                        s.message, d.ref, co.ref, cl.code
                  FROM scans s
                  LEFT JOIN document_closes c ON c.scan_id = s.id
                  LEFT JOIN documents d ON d.id = c.document_id
+                 LEFT JOIN counts co ON co.scan_id = s.id
+                 LEFT JOIN locations cl ON cl.id = co.location_id
                  WHERE s.seq > ?1 AND s.gseq IS NULL ORDER BY s.seq LIMIT ?2",
             )?
             .query_map(
@@ -203,6 +205,13 @@ impl Store {
                         message: r.get(8)?,
                         movements: Vec::new(),
                         close_document: r.get(9)?,
+                        count: match (r.get(10)?, r.get(11)?) {
+                            (Some(reference), Some(location)) => Some(WireCount {
+                                reference,
+                                location,
+                            }),
+                            _ => None,
+                        },
                     })
                 },
             )?
@@ -216,9 +225,10 @@ impl Store {
         // the own movements after the acknowledged mark, up to the first of a later scan.
         let mut st = self.conn.prepare_cached(
             "SELECT s.seq, m.group_id, m.id, m.kind, p.sku, lt.code, lt.expiry, m.serial, m.qty,
-                    fl.code, tl.code, pa.name, d.ref, m.reverses
+                    fl.code, tl.code, pa.name, ifnull(d.ref, co.ref), m.reverses
              FROM movements m
              JOIN scans s ON s.id = m.group_id
+             LEFT JOIN counts co ON co.scan_id = m.group_id
              JOIN products p ON p.id = m.product_id
              LEFT JOIN lots lt ON lt.id = m.lot_id
              LEFT JOIN locations fl ON fl.id = m.from_location_id
@@ -563,7 +573,13 @@ fn apply_group(tx: &Transaction<'_>, gseq: i64, g: &PushedGroup) -> Result<bool>
             )?),
             None => None,
         };
+        // A count's movements name the count as their document; it is kept with the group.
+        let of_count = g
+            .count
+            .as_ref()
+            .is_some_and(|c| m.document.as_deref() == Some(c.reference.as_str()));
         let document: Option<i64> = match &m.document {
+            Some(_) if of_count => None,
             Some(reference) => Some(
                 tx.prepare_cached("SELECT id FROM documents WHERE ref = ?1")?
                     .query_row([reference], |r| r.get(0))
@@ -608,6 +624,14 @@ fn apply_group(tx: &Transaction<'_>, gseq: i64, g: &PushedGroup) -> Result<bool>
             m.reverses,
             gseq
         ])?;
+    }
+    if let Some(count) = &g.count {
+        let location = known_location(tx, gseq, Some(&count.location))?;
+        tx.prepare_cached(
+            "INSERT INTO counts (scan_id, ref, location_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (scan_id) DO NOTHING",
+        )?
+        .execute(params![g.id, count.reference, location])?;
     }
     if let Some(reference) = &g.close_document {
         let document: i64 = tx

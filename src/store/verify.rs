@@ -63,13 +63,15 @@ impl Store {
             out.push(row?);
         }
         // The last movement of each serial says where it is: at its destination; shipped if
-        // it went to a customer (a shipment, or the undo of a return); otherwise gone.
+        // it went to a customer (a shipment, or the undo of a return); missing if a count did
+        // not find it (an adjust out, or the undo of an adjust in); otherwise gone.
         let mut st = self.conn.prepare(
             "WITH last AS (
                  SELECT product_id, serial, lot_id, status, location_id FROM (
                      SELECT m.product_id, m.serial, m.lot_id, m.to_location_id AS location_id,
                             CASE WHEN m.to_location_id IS NOT NULL THEN 'in_stock'
                                  WHEN m.kind = 'ship' OR (m.kind = 'reversal' AND o.kind = 'return') THEN 'shipped'
+                                 WHEN m.kind = 'adjust' OR (m.kind = 'reversal' AND o.kind = 'adjust') THEN 'missing'
                             END AS status,
                             row_number() OVER (PARTITION BY m.product_id, m.serial ORDER BY m.seq DESC) AS n
                      FROM movements m LEFT JOIN movements o ON o.id = m.reverses

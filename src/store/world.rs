@@ -9,7 +9,8 @@ use crate::barcode::classify::{
 };
 use crate::domain::{DocumentKind, LotStatus, MovementKind};
 use crate::session::world::{
-    DocumentFacts, DocumentLine, LotAt, LotFacts, ProductFacts, SerialFacts, World,
+    BookLine, BookSerial, DocumentFacts, DocumentLine, LocationBook, LotAt, LotFacts, ProductFacts,
+    SerialFacts, World,
 };
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
@@ -118,7 +119,7 @@ impl World for Store {
     fn serial(&self, sku: &str, serial: &str) -> Result<Option<SerialFacts>, LookupError> {
         self.conn
             .prepare_cached(
-                "SELECT s.status, l.code, lt.code, m.at, d.ref
+                "SELECT s.status, l.code, lt.code, m.at, ifnull(d.ref, c.ref), fl.code, m.operator
                  FROM serials s
                  JOIN products p ON p.id = s.product_id
                  LEFT JOIN locations l ON l.id = s.location_id
@@ -126,6 +127,8 @@ impl World for Store {
                  JOIN movements m ON m.seq = (SELECT max(seq) FROM movements
                                               WHERE serial = s.serial AND product_id = s.product_id)
                  LEFT JOIN documents d ON d.id = m.document_id
+                 LEFT JOIN counts c ON c.scan_id = m.group_id
+                 LEFT JOIN locations fl ON fl.id = m.from_location_id
                  WHERE p.sku = ?1 AND s.serial = ?2",
             )
             .and_then(|mut st| {
@@ -136,6 +139,8 @@ impl World for Store {
                         lot: r.get(2)?,
                         since: r.get(3)?,
                         document: r.get(4)?,
+                        from: r.get(5)?,
+                        operator: r.get(6)?,
                     })
                 })
                 .optional()
@@ -265,6 +270,65 @@ impl World for Store {
                    AND (?3 IS NULL OR lt.code = ?3)",
             )
             .and_then(|mut st| st.query_row(params![document, sku, lot], |r| r.get(0)))
+            .map_err(lookup_error)
+    }
+
+    fn book(&self, location: &str) -> Result<LocationBook, LookupError> {
+        let stock = self
+            .conn
+            .prepare_cached(
+                "SELECT p.sku, p.name, lt.code, s.qty FROM stock s
+                 JOIN products p ON p.id = s.product_id
+                 LEFT JOIN lots lt ON lt.id = s.lot_id
+                 WHERE s.location_id = (SELECT id FROM locations WHERE code = ?1)
+                   AND s.qty <> 0 AND p.tracking <> 'serial'
+                 ORDER BY p.sku, lt.code",
+            )
+            .and_then(|mut st| {
+                st.query_map([location], |r| {
+                    Ok(BookLine {
+                        sku: r.get(0)?,
+                        name: r.get(1)?,
+                        lot: r.get(2)?,
+                        qty: r.get(3)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(lookup_error)?;
+        // The serials in stock here, found through the stock projection's index by location
+        // (serial-tracked products with stock here), then the projection's key.
+        let serials = self
+            .conn
+            .prepare_cached(
+                "SELECT p.sku, p.name, se.serial, lt.code FROM stock s
+                 JOIN products p ON p.id = s.product_id AND p.tracking = 'serial'
+                 JOIN serials se ON se.product_id = s.product_id AND se.location_id = s.location_id
+                      AND ifnull(se.lot_id, 0) = s.lot_id AND se.status = 'in_stock'
+                 LEFT JOIN lots lt ON lt.id = se.lot_id
+                 WHERE s.location_id = (SELECT id FROM locations WHERE code = ?1)
+                   AND s.qty > 0
+                 ORDER BY p.sku, se.serial",
+            )
+            .and_then(|mut st| {
+                st.query_map([location], |r| {
+                    Ok(BookSerial {
+                        sku: r.get(0)?,
+                        name: r.get(1)?,
+                        serial: r.get(2)?,
+                        lot: r.get(3)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(lookup_error)?;
+        Ok(LocationBook { stock, serials })
+    }
+
+    fn count_reference_taken(&self, reference: &str) -> Result<bool, LookupError> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM counts WHERE ref = ?1)")
+            .and_then(|mut st| st.query_row([reference], |r| r.get(0)))
             .map_err(lookup_error)
     }
 }

@@ -33,6 +33,19 @@ pub struct PushedGroup {
     pub movements: Vec<WireMovement>,
     /// The document this scan closed (`CMD-DONE` on a complete order).
     pub close_document: Option<String>,
+    /// The count this scan booked: its movements name the count's reference as their
+    /// document. Absent from the JSON when there is none, so groups pushed before counts
+    /// existed keep their content hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<WireCount>,
+}
+
+/// A booked count, in natural keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireCount {
+    /// `COUNT-A-01-3-2026-12-01`.
+    pub reference: String,
+    pub location: String,
 }
 
 /// One journal movement, in natural keys.

@@ -122,6 +122,8 @@ pub fn draw(frame: &mut Frame, view: &View, screen: &Screen) {
             draw_waiting(frame, left, view);
             if view.mode == Mode::Transfer {
                 draw_tote(frame, right, view, screen);
+            } else if view.mode == Mode::Count {
+                draw_count(frame, right, view, screen);
             } else {
                 draw_document(frame, right, view, screen);
             }
@@ -371,6 +373,58 @@ fn draw_tote(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
     );
 }
 
+fn draw_count(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
+    let Some(count) = &view.count else {
+        frame.render_widget(
+            Paragraph::new(" scan a location to count it")
+                .block(Block::bordered().title(" Count ")),
+            area,
+        );
+        return;
+    };
+    let title = if count.reviewing {
+        format!(" Differences at {} ", count.location)
+    } else {
+        format!(" Counted at {} ({}) ", count.location, count.units)
+    };
+    let warn = Style::new().fg(colour(Outcome::Warn));
+    let lines: Vec<Line> = if count.lines.is_empty() {
+        vec![Line::from(" nothing counted yet")]
+    } else {
+        // Each line wrapped at words after its mark; what does not fit is counted at the end.
+        let rows = area.height.saturating_sub(2) as usize;
+        let width = area.width.saturating_sub(5) as usize;
+        let mut out: Vec<Line> = Vec::new();
+        for (i, (text, shortage)) in count.lines.iter().enumerate() {
+            let parts = wrap(text, width);
+            let last = i + 1 == count.lines.len();
+            let room = if last { rows } else { rows.saturating_sub(1) };
+            if out.len() + parts.len() > room {
+                out.push(Line::from(format!(" … and {} more", count.lines.len() - i)));
+                break;
+            }
+            for (j, part) in parts.into_iter().enumerate() {
+                let mark = match (j, shortage) {
+                    (0, true) => screen.glyphs.of(Outcome::Warn),
+                    (0, false) => screen.glyphs.arrow,
+                    _ => " ",
+                };
+                let line = format!(" {mark} {part}");
+                out.push(if *shortage {
+                    Line::styled(line, warn)
+                } else {
+                    Line::from(line)
+                });
+            }
+        }
+        out
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}
+
 fn draw_lookup(frame: &mut Frame, area: Rect, lookup: &LookupView, screen: &Screen) {
     let arrow = screen.glyphs.arrow;
     let (title, lines): (String, Vec<Line>) = match lookup {
@@ -531,8 +585,21 @@ fn draw_help(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
         return;
     }
     // Under 100 columns the bar is compact (key labels reversed, no gap, no Ctrl+C) so that
-    // every function key fits in 80.
+    // every function key fits in 80; where even that is too wide, the reversed labels alone
+    // part one key from the next.
     let compact = area.width < 100;
+    let keys = screen
+        .help
+        .iter()
+        .filter(|(key, _)| !key.starts_with("Ctrl"));
+    let spaced: usize = keys
+        .map(|(key, what)| key.chars().count() + what.chars().count() + 1)
+        .sum();
+    let gap = if spaced > area.width as usize {
+        ""
+    } else {
+        " "
+    };
     let mut spans = Vec::new();
     for (key, what) in &screen.help {
         if compact {
@@ -543,7 +610,7 @@ fn draw_help(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
                 key.to_string(),
                 Style::new().add_modifier(Modifier::REVERSED),
             ));
-            spans.push(Span::raw(format!("{what} ")));
+            spans.push(Span::raw(format!("{what}{gap}")));
         } else {
             spans.push(Span::styled(
                 format!(" {key}"),
@@ -626,7 +693,10 @@ fn draw_lock(frame: &mut Frame, area: Rect, lock: &LockView, screen: &Screen) {
 
 fn draw_help_sheet(frame: &mut Frame, area: Rect, view: &View) {
     let commands = [
-        ("CMD-RECEIVE … CMD-LOOKUP", "switch mode (F1–F5)"),
+        (
+            "CMD-RECEIVE … CMD-LOOKUP",
+            "switch mode (F1–F5; CMD-COUNT F9)",
+        ),
         ("CMD-QTY-12", "the next line counts 12"),
         ("CMD-DONE", "finish: close the document, end a run (F6)"),
         ("CMD-CANCEL", "drop what is pending (F7)"),

@@ -77,6 +77,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Command(Command::Undo),
     },
     Binding {
+        key: KeyCode::F(9),
+        label: "F9",
+        what: "Count",
+        action: Action::Command(Command::Count),
+    },
+    Binding {
         key: KeyCode::F(10),
         label: "F10",
         what: "Help",
@@ -173,7 +179,7 @@ mod tests {
                 ),
             }
         }
-        assert_eq!(table.action(&press(KeyCode::F(9))), None);
+        assert_eq!(table.action(&press(KeyCode::F(11))), None);
     }
 
     #[test]

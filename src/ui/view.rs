@@ -5,7 +5,8 @@
 
 use crate::core::{Core, LookupView, ScanReport};
 use crate::domain::{DocumentKind, Outcome, Tracking};
-use crate::session::{Feedback, Mode, Pending, shown};
+use crate::session::world::LocationBook;
+use crate::session::{Count, Difference, DifferenceKind, Feedback, Mode, Pending, shown};
 use crate::station::{Happened, SyncNews};
 use crate::store::PickStock;
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -64,6 +65,20 @@ pub struct DocumentView {
     pub lines: Vec<DocumentLineView>,
 }
 
+/// The count being taken (SPEC §4, `count`): what was counted so far, by product, lot and
+/// serial — beside the book figure only when `count.blind = false` — and after the first
+/// `CMD-DONE` the differences, missing and found serials named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountView {
+    pub location: String,
+    /// After the first `CMD-DONE`: the lines are the differences.
+    pub reviewing: bool,
+    pub units: u64,
+    /// One line each: the text, and whether it is a difference that takes stock away (a
+    /// shortage or a missing serial) — drawn as a warning.
+    pub lines: Vec<(String, bool)>,
+}
+
 /// Everything on the screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
@@ -80,6 +95,8 @@ pub struct View {
     pub waiting: Vec<String>,
     /// The transfer tote, a line each.
     pub tote: Vec<String>,
+    /// The count being taken, in count mode.
+    pub count: Option<CountView>,
     pub recent: VecDeque<RecentScan>,
     pub lookup: Option<LookupView>,
     /// The error waiting for `CMD-ACK`.
@@ -132,6 +149,7 @@ impl View {
             last: None,
             waiting: Vec::new(),
             tote: Vec::new(),
+            count: None,
             recent: VecDeque::new(),
             lookup: None,
             lock: None,
@@ -308,6 +326,10 @@ impl View {
                 }
             })
             .collect();
+        self.count = state
+            .count
+            .as_ref()
+            .map(|c| count_view(core, c, core.session().rules().config.count.blind));
         let mut waiting = match &state.pending {
             Pending::Lot { product, qty, .. } => vec![
                 format!("the lot of {} ({qty})", shown(&product.name)),
@@ -347,6 +369,17 @@ impl View {
                     "the returned items".to_owned(),
                     "a sales order or RMA first, if any".to_owned(),
                 ],
+                Mode::Count => match &state.count {
+                    None => vec!["the location to count (LOC-…)".to_owned()],
+                    Some(c) if c.review.is_some() => vec![
+                        "CMD-DONE to book the differences".to_owned(),
+                        "CMD-CANCEL to throw it away".to_owned(),
+                    ],
+                    Some(c) => vec![
+                        format!("everything in {}", shown(&c.location)),
+                        "CMD-DONE to see the differences".to_owned(),
+                    ],
+                },
                 Mode::Lookup => vec![
                     "anything: a serial, a product,".to_owned(),
                     "a lot, a location, a document".to_owned(),
@@ -358,6 +391,117 @@ impl View {
         }
         self.waiting = waiting;
     }
+}
+
+/// The count panel's lines: the differences under review, or what was counted so far (with
+/// the books' figure beside it unless the count is blind).
+fn count_view(core: &Core, count: &Count, blind: bool) -> CountView {
+    let lines = match &count.review {
+        Some(differences) => differences.iter().map(difference_line).collect(),
+        None => {
+            let book = if blind {
+                None
+            } else {
+                core.book(&count.location).ok()
+            };
+            counted_lines(count, book.as_ref())
+        }
+    };
+    CountView {
+        location: shown(&count.location),
+        reviewing: count.review.is_some(),
+        units: count.units(),
+        lines,
+    }
+}
+
+/// "Aspirin 500 mg ×12, lot L1: 12 booked, 10 counted, −2", "Laptop SN-1: missing".
+fn difference_line(d: &Difference) -> (String, bool) {
+    let name = shown(&d.name);
+    let lot = d
+        .lot
+        .as_deref()
+        .map(|l| format!(", lot {}", shown(l)))
+        .unwrap_or_default();
+    match (&d.serial, &d.kind) {
+        (Some(serial), DifferenceKind::Missing) => {
+            (format!("{name} {}: missing", shown(serial)), true)
+        }
+        (Some(serial), DifferenceKind::Found) => (
+            format!("{name} {}: found (was missing)", shown(serial)),
+            false,
+        ),
+        (Some(serial), DifferenceKind::Elsewhere { booked_at }) => (
+            format!(
+                "{name} {}: here, booked at {}",
+                shown(serial),
+                shown(booked_at)
+            ),
+            false,
+        ),
+        _ => (
+            format!(
+                "{name}{lot}: {} booked, {} counted ({:+})",
+                d.expected,
+                d.counted,
+                d.delta()
+            ),
+            d.delta() < 0,
+        ),
+    }
+}
+
+/// What was counted so far, by product and lot, then the serials.
+fn counted_lines(count: &Count, book: Option<&LocationBook>) -> Vec<(String, bool)> {
+    let mut lines: Vec<(String, bool)> = count
+        .quantities
+        .iter()
+        .map(|((sku, lot), c)| {
+            let of_lot = lot
+                .as_deref()
+                .map(|l| format!(", lot {}", shown(l)))
+                .unwrap_or_default();
+            let booked = book
+                .map(|b| {
+                    let qty: i64 = b
+                        .stock
+                        .iter()
+                        .filter(|s| s.sku == *sku && s.lot == *lot)
+                        .map(|s| s.qty)
+                        .sum();
+                    format!(" (books {qty})")
+                })
+                .unwrap_or_default();
+            (
+                format!("{} × {}{of_lot}{booked}", c.qty, shown(&c.name)),
+                false,
+            )
+        })
+        .collect();
+    lines.extend(
+        count
+            .serials
+            .iter()
+            .map(|((_, serial), c)| (format!("{} {}", shown(&c.name), shown(serial)), false)),
+    );
+    if let Some(b) = book {
+        let uncounted = b
+            .serials
+            .iter()
+            .filter(|s| {
+                !count
+                    .serials
+                    .contains_key(&(s.sku.clone(), s.serial.clone()))
+            })
+            .count();
+        if uncounted > 0 {
+            lines.push((
+                format!("{uncounted} booked serial(s) not counted yet"),
+                false,
+            ));
+        }
+    }
+    lines
 }
 
 /// Where the picker finds one pick line's goods: at the pick location if it has them (the

@@ -81,6 +81,7 @@ pub fn group(raw: &str, movements: Vec<NewMovement>) -> Group {
         },
         movements,
         close_document: None,
+        count: None,
     }
 }
 
