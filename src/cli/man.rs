@@ -33,7 +33,25 @@ pub fn page() -> std::io::Result<Vec<u8>> {
         subcommand(sub, &mut page)?;
     }
     page.extend_from_slice(closing_sections().render().as_bytes());
-    Ok(page)
+    Ok(preamble_once(&page))
+}
+
+/// Each render of the roff crate starts with the same two lines that define `\*(Aq`; the page
+/// needs them once, at its top.
+fn preamble_once(page: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(page.len());
+    let mut seen = 0;
+    for line in page.split_inclusive(|&b| b == b'\n') {
+        let preamble = line.starts_with(b".ie \\n(.g .ds Aq") || line.starts_with(b".el .ds Aq");
+        if preamble {
+            seen += 1;
+            if seen > 2 {
+                continue;
+            }
+        }
+        out.extend_from_slice(line);
+    }
+    out
 }
 
 /// One subcommand as a subsection named by its whole command line, its subcommands after
@@ -188,5 +206,7 @@ mod tests {
             !page.contains("scantrail\\-run(1)"),
             "no pages of their own"
         );
+        assert_eq!(page.matches(".ds Aq").count(), 2, "the preamble once");
+        assert!(page.starts_with(".ie \\n(.g .ds Aq"));
     }
 }
