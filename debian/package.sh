@@ -33,6 +33,6 @@ mkdir -p "$assets"
 "$bin" completions fish > "$assets/scantrail.fish"
 
 # --strip: the release profile keeps line tables for backtraces and profiling, which would
-# make the installed binary six times larger (62 MB instead of 10). --compress-system uses xz(1), so
-# cargo-deb may be built without its own compressor.
+# make the installed binary six times larger (62 MB instead of 10). --compress-system uses
+# xz(1), so cargo-deb may be built without its own compressor.
 cargo deb --no-build --locked --profile "$profile" --strip --compress-system "$@"
