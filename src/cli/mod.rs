@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod central;
+mod completions;
 mod config_cmd;
 mod count;
 mod db;
@@ -20,6 +21,7 @@ mod export;
 mod import;
 mod init;
 mod lot;
+mod man;
 mod replay;
 mod run;
 mod stock;
@@ -81,6 +83,10 @@ pub enum Command {
     Decode(decode::DecodeArgs),
     /// List input devices and which are scanners; --watch prints scans as they are read.
     Devices(devices::DevicesArgs),
+    /// Print the Tab completion script for bash, zsh or fish (the package installs them).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page, scantrail(1), in roff: `scantrail man | man -l -`.
+    Man,
 }
 
 /// What every command starts from: the config in force and where the database is.
@@ -151,6 +157,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.as_ref().unwrap_or(&DEFAULT_COMMAND);
     match command {
         Command::Config(cmd) => config_cmd::run(&cli, cmd),
+        // Made from the command line's own definition: no config, no database.
+        Command::Completions(args) => completions::run(args),
+        Command::Man => man::run(),
         // With --db the store answers which products and serials are known; without it,
         // nothing is, and no database is created or needed.
         Command::Decode(args) => match &cli.db {
@@ -177,7 +186,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Central(args) => central::run(&ctx, args),
                 Command::Sync(args) => sync::run(&ctx, args),
                 Command::Conflicts(args) => sync::conflicts(&ctx, args),
-                Command::Config(_) | Command::Decode(_) => unreachable_config(),
+                Command::Config(_)
+                | Command::Decode(_)
+                | Command::Completions(_)
+                | Command::Man => unreachable_config(),
             }
         }
     }
