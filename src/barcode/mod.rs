@@ -6,9 +6,11 @@
 //! `gs1` reads GS1 element strings (raw, bracketed, Digital Link) against the GS1 Barcode
 //! Syntax Dictionary; `aim` reads the symbology identifier a scanner may put in front of
 //! the data; `classify` puts it together in SPEC §3's order, asking the store only through a
-//! read-only trait.
+//! read-only trait. `image` finds the barcodes in the bytes of a picture (a photo, a scanned
+//! sheet) and gives each as the scan a scanner would have sent.
 
 pub mod aim;
 pub mod classify;
 pub mod gs1;
 pub mod gtin;
+pub mod image;

@@ -8,11 +8,18 @@
 //! JSON object per scan, one per line (SPEC §6 shape, plus `needs` for a partial GS1
 //! message: valid element strings that still need partner AIs from another scan); the exit
 //! code is 1 when any scan is invalid (bad GS1 data, unknown command).
+//!
+//! `scantrail decode --image FILE…`: the barcodes in photos or scanned sheets (PNG, JPEG),
+//! found by [`crate::barcode::image`], each given its symbology identifier and classified
+//! like a typed scan; the text and JSON say which file and where in it. A file that cannot
+//! be read, or holds no barcode, is a message on stderr and exit code 1 (after the others
+//! are reported).
 
 use super::Cli;
 use crate::barcode::aim::Symbology;
 use crate::barcode::classify::{Classified, Classifier, ScanLookup, expand_typed_separators};
 use crate::barcode::gs1::{Element, Measure};
+use crate::barcode::image::{Position, find_symbols};
 use crate::config::{Config, Env};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -28,6 +35,20 @@ pub struct DecodeArgs {
                      input. Write the GS separator as <GS> or \\x1d."
     )]
     pub texts: Vec<String>,
+    /// Read the barcodes in these pictures (PNG or JPEG: photos, scanned sheets) instead.
+    #[arg(
+        long = "image",
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with = "texts",
+        long_help = "Read the barcodes in these pictures instead: PNG or JPEG photos of \
+                     labels, or scanned sheets. Every barcode found is given the symbology \
+                     identifier a scanner would send (]d2, ]C1, ]Q1, ]E0…) and classified as \
+                     a typed scan; each is reported with its file and its position (a box in \
+                     pixels from the top left). A file that cannot be read or has no barcode \
+                     is said on stderr and makes the exit code 1."
+    )]
+    pub images: Vec<std::path::PathBuf>,
     /// One JSON object per scan, one per line.
     #[arg(long)]
     pub json: bool,
@@ -252,6 +273,83 @@ pub fn decode_all(
     Ok(all_valid)
 }
 
+/// What `decode --image --json` prints for one barcode: the file, where it is in the
+/// picture, what rxing took it for, then the scan's own fields.
+#[derive(Debug, Serialize)]
+struct FoundJson<'a> {
+    file: String,
+    position: Position,
+    format: &'a str,
+    #[serde(flatten)]
+    decoded: &'a Decoded,
+}
+
+/// Decodes the barcodes of every picture; says whether every file had barcodes and every
+/// scan was valid. A file that cannot be read or holds none is said on `err`.
+pub fn decode_images(
+    files: &[std::path::PathBuf],
+    classifier: &Classifier,
+    lookup: &dyn ScanLookup,
+    json: bool,
+    today: NaiveDate,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let mut all_good = true;
+    let mut first = true;
+    for file in files {
+        let shown = file.display().to_string();
+        let found = match std::fs::read(file) {
+            Ok(bytes) => find_symbols(&bytes).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("cannot read it: {e}")),
+        };
+        let found = match found {
+            Ok(found) if found.is_empty() => {
+                writeln!(
+                    err,
+                    "scantrail: {shown}: no barcode found; photograph it closer, straight on \
+                     and in even light, or scan the sheet at 300 dpi or more"
+                )?;
+                all_good = false;
+                continue;
+            }
+            Ok(found) => found,
+            Err(e) => {
+                writeln!(err, "scantrail: {shown}: {e}")?;
+                all_good = false;
+                continue;
+            }
+        };
+        for symbol in &found {
+            let (decoded, classified) = decode_one(classifier, lookup, &symbol.scan)?;
+            all_good &= decoded.error.is_none();
+            if json {
+                let line = FoundJson {
+                    file: shown.clone(),
+                    position: symbol.position,
+                    format: &symbol.format,
+                    decoded: &decoded,
+                };
+                writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            } else {
+                if !first {
+                    writeln!(out)?;
+                }
+                let p = symbol.position;
+                writeln!(out, "file:      {shown}")?;
+                writeln!(
+                    out,
+                    "position:  x {} y {}, {}×{} px ({})",
+                    p.x, p.y, p.width, p.height, symbol.format
+                )?;
+                writeln!(out, "{}", describe(&decoded, &classified, today))?;
+            }
+            first = false;
+        }
+    }
+    Ok(all_good)
+}
+
 /// Runs `scantrail decode` with the given store lookup.
 pub fn run(cli: &Cli, args: &DecodeArgs, lookup: &dyn ScanLookup) -> anyhow::Result<ExitCode> {
     let (config, _) = Config::discover(cli.config.as_deref(), &Env::from_process())?;
@@ -259,7 +357,19 @@ pub fn run(cli: &Cli, args: &DecodeArgs, lookup: &dyn ScanLookup) -> anyhow::Res
     let today = chrono::Local::now().date_naive();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let all_valid = if args.texts.is_empty() {
+    let all_valid = if !args.images.is_empty() {
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        decode_images(
+            &args.images,
+            &classifier,
+            lookup,
+            args.json,
+            today,
+            &mut out,
+            &mut err,
+        )?
+    } else if args.texts.is_empty() {
         let scans = std::io::stdin()
             .lock()
             .lines()

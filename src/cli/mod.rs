@@ -79,7 +79,7 @@ pub enum Command {
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
-    /// Say what scans mean, without recording anything.
+    /// Say what scans mean, without recording anything; --image reads them from pictures.
     Decode(decode::DecodeArgs),
     /// List input devices and which are scanners; --watch prints scans as they are read.
     Devices(devices::DevicesArgs),
