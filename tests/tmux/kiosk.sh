@@ -55,7 +55,7 @@ start() { # start the demo kiosk in a fresh session; the shell prints EXITED:<co
 start
 check "kiosk starts with the demo barcode sheet" "$(result wait_for 'Demo barcodes to type' 20)"
 t send-keys -t kiosk F10
-check "F10 closes the sheet; help bar at 80 columns" "$(result wait_for 'F8Undo F10Help')"
+check "F10 closes the sheet; help bar at 80 columns" "$(result wait_for 'F8UndoF9CountF10Help')"
 
 for s in OP-maria PO-1042 LOC-A-01-3 0614141000029 SN-4471-0094; do scan "$s"; done
 check "serial receipt: RECEIVED with its run count" "$(result wait_for 'serial 1 of 1 — into A-01-3')"
@@ -86,13 +86,13 @@ title_before=$(t display -p -t kiosk '#{pane_title}')
 scan $'ESC\e[2J\e[H\e]0;pwned\a\e[31mRED'
 sleep 0.5
 check "escape sequences: header still in place" "$(result wait_for ' scantrail ')"
-check "escape sequences: help bar still in place" "$(result wait_for 'F8Undo F10Help')"
+check "escape sequences: help bar still in place" "$(result wait_for 'F8UndoF9CountF10Help')"
 check "escape sequences: shown as text, not obeyed" "$(result wait_for 'is no product, location')"
 check "escape sequences: window title unchanged" "$([ "$(t display -p -t kiosk '#{pane_title}')" = "$title_before" ] && echo ok || echo no)"
 
 t send-keys -t kiosk C-c
 check "Ctrl+C quits with exit code 0" "$(result wait_for 'EXITED:0')"
-check "terminal restored (the kiosk screen is gone)" "$(result gone 'F8Undo F10Help')"
+check "terminal restored (the kiosk screen is gone)" "$(result gone 'F8UndoF9CountF10Help')"
 
 start
 wait_for 'Demo barcodes to type' 20 >/dev/null
