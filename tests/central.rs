@@ -69,6 +69,7 @@ fn main() -> ExitCode {
         case!(tls_is_verified_against_the_root_certificate),
         case!(the_cli_administers_the_centre),
         case!(stations_share_one_truth_through_the_centre),
+        case!(a_serial_a_count_missed_is_missing_everywhere_until_found),
         case!(a_copy_of_a_station_database_is_refused),
         case!(a_sync_killed_mid_batch_neither_loses_nor_duplicates),
         case!(the_centre_stopped_mid_round_loses_nothing),
@@ -1475,6 +1476,107 @@ async fn stations_share_one_truth_through_the_centre(db: Db) -> CaseResult {
     );
     let text = dock2.ok(&["trace", "serial", "SN-9000-0002"])?;
     ensure!(!text.contains("CONFLICT"), "resolved, still marked: {text}");
+    Ok(())
+}
+
+/// A count at one station that does not find a serial makes it missing at the centre and at
+/// every other station; a transfer from where it turned up, at another station, brings it back
+/// in stock everywhere, and nothing of it is a conflict.
+async fn a_serial_a_count_missed_is_missing_everywhere_until_found(db: Db) -> CaseResult {
+    let central = db.central().await?;
+    let office = tempfile::tempdir().map_err(|e| e.to_string())?;
+    central_catalog(office.path(), &db.url())?;
+    let dock1 = Station::new(&central, "dock1").await?;
+    let pack3 = Station::new(&central, "pack3").await?;
+    dock1.ok(&["sync"])?;
+    dock1.scan(
+        &format!("OP-ann\nCMD-RECEIVE\nLOC-A-01-3\n{LAPTOP}\nSN-9100-0001\nSN-9100-0002\n"),
+        "ok",
+    )?;
+    // SN-9100-0002 is at the centre before the count, SN-9100-0003 comes with it (the push
+    // takes a serial that moves once by its batch statements, one that moves twice one
+    // movement at a time: both must come out missing).
+    dock1.ok(&["sync"])?;
+    dock1.scan(
+        &format!("OP-ann\nCMD-RECEIVE\nLOC-A-01-3\n{LAPTOP}\nSN-9100-0003\n"),
+        "ok",
+    )?;
+    dock1.scan(
+        &format!("OP-ann\nCMD-COUNT\nLOC-A-01-3\n{LAPTOP}\nSN-9100-0001\nCMD-DONE\nCMD-DONE\n"),
+        "ok",
+    )?;
+    dock1.ok(&["sync"])?;
+    pack3.ok(&["sync"])?;
+    let url = db.url();
+    let central_trace = || {
+        dock1.json(&[
+            "trace",
+            "serial",
+            "SN-9100-0002",
+            "--central",
+            "--url",
+            &url,
+            "--json",
+        ])
+    };
+    let trace = central_trace()?;
+    ensure!(
+        trace["status"] == "missing" && trace["location"].is_null(),
+        "at the centre after the count: {trace}"
+    );
+    let text = dock1.ok(&[
+        "trace",
+        "serial",
+        "SN-9100-0002",
+        "--central",
+        "--url",
+        &url,
+    ])?;
+    ensure!(
+        text.contains("missing since") && text.contains("count at A-01-3 by ann"),
+        "the centre's words: {text}"
+    );
+    let trace = dock1.json(&[
+        "trace",
+        "serial",
+        "SN-9100-0003",
+        "--central",
+        "--url",
+        &url,
+        "--json",
+    ])?;
+    ensure!(
+        trace["status"] == "missing",
+        "SN-9100-0003 at the centre: {trace}"
+    );
+    let trace = pack3.json(&["trace", "serial", "SN-9100-0002", "--json"])?;
+    ensure!(trace["status"] == "missing", "at pack3: {trace}");
+    // It turns up at B-01 and pack3 moves it to packing.
+    pack3.scan("CMD-TRANSFER\nLOC-B-01\nSN-9100-0002\nLOC-PACK\n", "ok")?;
+    pack3.ok(&["sync"])?;
+    dock1.ok(&["sync"])?;
+    let trace = central_trace()?;
+    ensure!(
+        trace["status"] == "in_stock" && trace["location"] == "PACK",
+        "at the centre after the transfer: {trace}"
+    );
+    let trace = dock1.json(&["trace", "serial", "SN-9100-0002", "--json"])?;
+    ensure!(
+        trace["status"] == "in_stock" && trace["location"] == "PACK",
+        "at dock1 after the transfer: {trace}"
+    );
+    let list = dock1.json(&["conflicts", "--central", "--url", &url, "--json"])?;
+    ensure!(
+        list.as_array().is_some_and(|l| l.is_empty()),
+        "a count and a find are no conflict: {list}"
+    );
+    ensure!(
+        dock1.json(&["stock", "--json"])? == pack3.json(&["stock", "--json"])?,
+        "the stations' books differ"
+    );
+    for s in [&dock1, &pack3] {
+        s.ok(&["db", "verify"])?;
+    }
     Ok(())
 }
 

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/004_journal_without_keys.sql"),
     ),
     ("epcis", include_str!("../migrations/005_epcis.sql")),
+    (
+        "serials_missing",
+        include_str!("../migrations/006_serials_missing.sql"),
+    ),
 ];
 
 /// The central schema version this binary writes.
