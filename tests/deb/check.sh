@@ -84,6 +84,10 @@ check "conffiles: /etc/scantrail/config.toml, only" \
   bash -c "[ \"\$(cat '$W/control/conffiles')\" = /etc/scantrail/config.toml ]"
 check "control: Package scantrail, Depends libc6" \
   bash -c "grep -qx ' Package: scantrail' '$W/info' && grep -q '^ Depends: .*libc6' '$W/info'"
+# Debian policy 5.6.13: the extended description is lines of at most 80 columns (dpkg shows
+# them as they are; lintian calls longer ones extended-description-line-too-long).
+check "control: description of several lines, none over 80 columns" \
+  bash -c "[ \$(sed -n '/^Description:/,\$p' '$W/control/control' | wc -l) -ge 3 ] && ! sed -n '/^Description:/,\$p' '$W/control/control' | grep -q '.\{81\}'"
 for script in postinst prerm postrm; do
   check "$script: executable, sh -n clean" bash -c "[ -x '$W/control/$script' ] && sh -n '$W/control/$script'"
 done
