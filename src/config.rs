@@ -525,8 +525,9 @@ pub struct EpcisConfig {
     /// GLN begins with it): with one, serials and lots are SGTIN/LGTIN EPC URNs and GLNs are
     /// SGLN/PGLN; without, GS1 Digital Link URIs.
     pub company_prefixes: std::collections::BTreeMap<String, u8>,
-    /// GLNs of locations, by location code.
-    pub locations: std::collections::BTreeMap<String, String>,
+    /// GLNs of locations, by location code, with a GLN extension (AI 254) where one GLN
+    /// names a site and the extension its bins.
+    pub locations: std::collections::BTreeMap<String, LocationGln>,
     /// GLNs of partners (suppliers, customers), by partner name.
     pub partners: std::collections::BTreeMap<String, String>,
 }
@@ -591,10 +592,30 @@ impl EpcisConfig {
                 ));
             }
         }
-        for (table, map) in [
-            ("epcis.locations", &self.locations),
-            ("epcis.partners", &self.partners),
-        ] {
+        for (code, location) in &self.locations {
+            if let LocationGln::Extended { extension, .. } = location
+                && !is_gln_extension(extension)
+            {
+                return Some((
+                    "epcis.locations",
+                    format!("\"{code}\""),
+                    format!(
+                        "'{extension}' is not a GLN extension (AI 254: 1 to 20 letters, digits or !\"%&'()*+,-./:;<=>?_)"
+                    ),
+                ));
+            }
+        }
+        let glns: std::collections::BTreeMap<&String, &str> = self
+            .locations
+            .iter()
+            .map(|(code, location)| (code, location.gln()))
+            .collect();
+        let partners: std::collections::BTreeMap<&String, &str> = self
+            .partners
+            .iter()
+            .map(|(name, gln)| (name, gln.as_str()))
+            .collect();
+        for (table, map) in [("epcis.locations", &glns), ("epcis.partners", &partners)] {
             for (name, gln) in map {
                 if gln.len() != 13 || !crate::barcode::gtin::has_valid_check_digit(gln) {
                     return Some((
@@ -607,6 +628,47 @@ impl EpcisConfig {
         }
         None
     }
+}
+
+/// A location's GS1 identity in `[epcis.locations]`: a GLN (`"0614141000005"`), or a GLN
+/// and its extension, AI 254 (`{ gln = "0614141000005", extension = "A-01-3" }`), as bins of
+/// one site are named under the site's GLN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum LocationGln {
+    Gln(String),
+    Extended { gln: String, extension: String },
+}
+
+impl LocationGln {
+    /// The 13-digit GLN.
+    pub fn gln(&self) -> &str {
+        match self {
+            LocationGln::Gln(gln) | LocationGln::Extended { gln, .. } => gln,
+        }
+    }
+
+    /// The GLN extension (AI 254), if any.
+    pub fn extension(&self) -> Option<&str> {
+        match self {
+            LocationGln::Gln(_) => None,
+            LocationGln::Extended { extension, .. } => Some(extension),
+        }
+    }
+}
+
+impl From<&str> for LocationGln {
+    fn from(gln: &str) -> Self {
+        LocationGln::Gln(gln.to_owned())
+    }
+}
+
+/// AI 254: 1 to 20 characters of GS1's character set 82.
+fn is_gln_extension(text: &str) -> bool {
+    (1..=20).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b))
 }
 
 /// `±HH:MM` as seconds east of UTC, from -12:00 to +14:00.

@@ -12,7 +12,7 @@ mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{fast_db_config, location, product};
-use scantrail::config::{Config, EpcisConfig};
+use scantrail::config::{Config, EpcisConfig, LocationGln};
 use scantrail::domain::{LotSpec, LotStatus, MovementKind, Outcome};
 use scantrail::store::{Committed, EpcisFilter, Group, NewMovement, ScanRecord, Store};
 use std::path::{Path, PathBuf};
@@ -229,7 +229,16 @@ fn check_with_gs1_tools(documents: &[(&str, String)]) {
 fn documents_are_valid_epcis_with_gs1_event_hash_ids() {
     let dir = tempfile::tempdir().unwrap();
     let (_, store) = warehouse(dir.path());
-    let mut prefixed = fixed_offset();
+    // A bin named by the site's GLN and its extension (AI 254), in every form.
+    let mut links = fixed_offset();
+    links.locations.insert(
+        "A-01-3".into(),
+        LocationGln::Extended {
+            gln: "0614141000005".into(),
+            extension: "A-01-3".into(),
+        },
+    );
+    let mut prefixed = links.clone();
     prefixed.company_prefixes.insert("0614141".into(), 7);
     let mut urns = prefixed.clone();
     urns.namespace = "https://epcis.example.com/id/".into();
@@ -241,7 +250,7 @@ fn documents_are_valid_epcis_with_gs1_event_hash_ids() {
         lot: Some("L2026-118".into()),
         ..EpcisFilter::default()
     };
-    let digital_links = document(&store, &fixed_offset(), &EpcisFilter::default());
+    let digital_links = document(&store, &links, &EpcisFilter::default());
     let sgtins = document(&store, &prefixed, &EpcisFilter::default());
     let epc_urns = document(&store, &urns, &EpcisFilter::default());
     // The same events in either form of the GS1 keys: the event hash reads them as Digital
@@ -255,6 +264,8 @@ fn documents_are_valid_epcis_with_gs1_event_hash_ids() {
     assert!(epc_urns.contains("urn:epc:class:lgtin:0614141.000001.L2026-118"));
     assert!(epc_urns.contains("urn:epc:idpat:sgtin:0614141.000003.*"));
     assert!(epc_urns.contains("urn:epc:id:sgln:0614141.00000.0"));
+    assert!(epc_urns.contains("urn:epc:id:sgln:0614141.00000.A-01-3"));
+    assert!(digital_links.contains("https://id.gs1.org/414/0614141000005/254/A-01-3"));
     assert!(epc_urns.contains("urn:epc:id:pgln:0614141.00001"));
     check_with_gs1_tools(&[
         ("digital_links", digital_links),
@@ -466,6 +477,14 @@ fn epcis_config_mistakes_name_their_line() {
         ),
         (
             "[epcis.locations]\n\"DOCK\" = \"0614141000006\"\n",
+            ":2: epcis.locations",
+        ),
+        (
+            "[epcis.locations]\n\"A-01\" = { gln = \"0614141000005\", extension = \"A 01\" }\n",
+            ":2: epcis.locations",
+        ),
+        (
+            "[epcis.locations]\n\"A-01\" = { gln = \"0614141000006\", extension = \"A-01\" }\n",
             ":2: epcis.locations",
         ),
     ] {

@@ -16,7 +16,7 @@
 
 use crate::barcode::gs1::digital_link::percent_encode;
 use crate::barcode::gtin::has_valid_check_digit;
-use crate::config::EpcisConfig;
+use crate::config::{EpcisConfig, LocationGln};
 use std::collections::HashMap;
 
 /// One identifier: as written, and as the event hash reads it (`None`: the same).
@@ -46,7 +46,7 @@ pub struct Ids {
     namespace: String,
     /// Leading digits of company prefixes and their lengths, longest first.
     prefixes: Vec<(String, usize)>,
-    locations: HashMap<String, String>,
+    locations: HashMap<String, LocationGln>,
     partners: HashMap<String, String>,
 }
 
@@ -150,7 +150,7 @@ impl Ids {
     /// A location: its GLN from `[epcis] locations`, else the namespace's URI.
     pub fn location(&self, code: &str) -> Id {
         match self.locations.get(code) {
-            Some(gln) => self.gln(gln, "414", "sgln"),
+            Some(location) => self.gln(location.gln(), "414", location.extension()),
             None => self.own(&[("location", code)]),
         }
     }
@@ -158,7 +158,7 @@ impl Ids {
     /// A partner: its GLN from `[epcis] partners`, else the namespace's URI.
     pub fn partner(&self, name: &str) -> Id {
         match self.partners.get(name) {
-            Some(gln) => self.gln(gln, "417", "pgln"),
+            Some(gln) => self.gln(gln, "417", None),
             None => self.own(&[("partner", name)]),
         }
     }
@@ -168,13 +168,27 @@ impl Ids {
         self.own(&[("document", reference)])
     }
 
-    fn gln(&self, gln: &str, ai: &str, scheme: &str) -> Id {
-        let canonical = format!("https://id.gs1.org/{ai}/{gln}");
+    /// A GLN as a location (AI 414, with its extension, AI 254, if any: SGLN) or as a party
+    /// (AI 417: PGLN). An SGLN without extension has the extension `0`, as the Tag Data
+    /// Standard writes it.
+    fn gln(&self, gln: &str, ai: &str, extension: Option<&str>) -> Id {
+        let canonical = match extension {
+            Some(ext) => format!(
+                "https://id.gs1.org/{ai}/{gln}/254/{}",
+                web_escape(&epc_escape(ext))
+            ),
+            None => format!("https://id.gs1.org/{ai}/{gln}"),
+        };
         match self.prefix_len(gln) {
             Some(n) => {
                 let reference = &gln[n..12];
-                let uri = if scheme == "sgln" {
-                    format!("urn:epc:id:sgln:{}.{reference}.0", &gln[..n])
+                let uri = if ai == "414" {
+                    let ext = extension.map(epc_escape);
+                    format!(
+                        "urn:epc:id:sgln:{}.{reference}.{}",
+                        &gln[..n],
+                        ext.as_deref().unwrap_or("0")
+                    )
                 } else {
                     format!("urn:epc:id:pgln:{}.{reference}", &gln[..n])
                 };
@@ -233,6 +247,13 @@ mod tests {
         config
             .locations
             .insert("DOCK-1".into(), "0614141000005".into());
+        config.locations.insert(
+            "A-01/3".into(),
+            LocationGln::Extended {
+                gln: "0614141000005".into(),
+                extension: "A-01/3".into(),
+            },
+        );
         config
             .partners
             .insert("Acme Supplies".into(), "0614141000012".into());
@@ -277,6 +298,12 @@ mod tests {
         let dock = ids.location("DOCK-1");
         assert_eq!(dock.uri, "urn:epc:id:sgln:0614141.00000.0");
         assert_eq!(dock.canonical(), "https://id.gs1.org/414/0614141000005");
+        let bin = ids.location("A-01/3");
+        assert_eq!(bin.uri, "urn:epc:id:sgln:0614141.00000.A-01%2F3");
+        assert_eq!(
+            bin.canonical(),
+            "https://id.gs1.org/414/0614141000005/254/A-01%2F3"
+        );
         let acme = ids.partner("Acme Supplies");
         assert_eq!(acme.uri, "urn:epc:id:pgln:0614141.00001");
         assert_eq!(acme.canonical(), "https://id.gs1.org/417/0614141000012");
