@@ -289,6 +289,11 @@ fn an_unknown_reference_fails_with_its_name_and_a_count_is_refused_with_a_pointe
         err.contains("is a cycle count") && err.contains("count report"),
         "{err}"
     );
+    // A purchase order has no pick list.
+    let out = scantrail(&db, &["document", "PO-1042", "--as", "pick-list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PO-1042 is a purchase document"), "{err}");
     // A PDF needs a place to go.
     let out = scantrail(&db, &["document", "PO-1042", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(1));

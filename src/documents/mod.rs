@@ -132,7 +132,7 @@ pub enum DocumentError {
     WrongForm {
         reference: String,
         kind: &'static str,
-        form: &'static str,
+        form: String,
     },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -182,7 +182,7 @@ pub fn gather(
         return Err(DocumentError::WrongForm {
             reference: sheet.head.reference,
             kind: sheet.head.kind.as_str(),
-            form: form.title(),
+            form: form.title().to_lowercase(),
         });
     }
     let mut pickable = HashMap::new();
@@ -207,15 +207,17 @@ pub fn gather(
 /// Open units of each product over all its lines (ordered less shipped).
 fn open_by_sku(sheet: &DocumentSheet) -> Vec<(String, i64)> {
     let mut open: Vec<(String, i64)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for l in &sheet.lines {
-        match open.iter_mut().find(|(s, _)| *s == l.sku) {
-            Some((_, units)) => *units += l.ordered,
-            None => open.push((l.sku.clone(), l.ordered)),
-        }
+        let k = *index.entry(l.sku.as_str()).or_insert_with(|| {
+            open.push((l.sku.clone(), 0));
+            open.len() - 1
+        });
+        open[k].1 += l.ordered;
     }
     for b in sheet.booked.iter().filter(|b| b.kind == MovementKind::Ship) {
-        if let Some((_, units)) = open.iter_mut().find(|(s, _)| *s == b.sku) {
-            *units -= b.qty;
+        if let Some(k) = index.get(b.sku.as_str()) {
+            open[*k].1 -= b.qty;
         }
     }
     open.retain(|(_, units)| *units > 0);
@@ -352,9 +354,23 @@ pub fn assemble(
             short: 0,
         })
         .collect();
-    // Products booked that no line orders get a line of their own, at the end.
+    // The lines of each product, in line order; products booked that no line orders get a
+    // line of their own, at the end.
+    let mut skus: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        let k = *index.entry(l.sku.clone()).or_insert_with(|| {
+            skus.push((l.sku.clone(), Vec::new()));
+            skus.len() - 1
+        });
+        skus[k].1.push(i);
+    }
+    let mut booked_of: HashMap<&str, Vec<&DocumentBooked>> = HashMap::new();
     for b in &sheet.booked {
-        if !lines.iter().any(|l| l.sku == b.sku) {
+        booked_of.entry(b.sku.as_str()).or_default().push(b);
+        if !index.contains_key(&b.sku) {
+            index.insert(b.sku.clone(), skus.len());
+            skus.push((b.sku.clone(), vec![lines.len()]));
             lines.push(Line {
                 line: None,
                 sku: b.sku.clone(),
@@ -370,22 +386,18 @@ pub fn assemble(
             });
         }
     }
-    let mut skus: Vec<String> = Vec::new();
-    for l in &lines {
-        if !skus.contains(&l.sku) {
-            skus.push(l.sku.clone());
-        }
-    }
-    for sku in &skus {
-        let at: Vec<usize> = (0..lines.len()).filter(|i| lines[*i].sku == *sku).collect();
+    for (sku, at) in &skus {
         let ordered: Vec<i64> = at.iter().map(|i| lines[*i].ordered).collect();
         let booked = |kind: MovementKind| -> Vec<Piece> {
-            sheet
-                .booked
-                .iter()
-                .filter(|b| b.kind == kind && b.sku == *sku)
-                .map(Piece::from)
-                .collect()
+            booked_of
+                .get(sku.as_str())
+                .map(|list| {
+                    list.iter()
+                        .filter(|b| b.kind == kind)
+                        .map(|b| Piece::from(*b))
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let done = share(&booked(done_kind), &ordered, true);
         for (i, pieces) in at.iter().zip(done) {
