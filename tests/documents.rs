@@ -24,6 +24,10 @@ fn scantrail(db: &Path, args: &[&str]) -> Output {
         .expect("run scantrail")
 }
 
+/// The day the documents are printed on, before the demo's lots expire (2027-01-31 the
+/// first), whatever day the tests run.
+const DAY: &str = "2026-12-02";
+
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -55,6 +59,9 @@ fn document_json(db: &Path, args: &[&str]) -> Value {
     let mut all = vec!["document"];
     all.extend_from_slice(args);
     all.push("--json");
+    if !args.contains(&"--date") {
+        all.extend(["--date", DAY]);
+    }
     serde_json::from_str(&ok(&scantrail(db, &all))).unwrap()
 }
 
@@ -102,7 +109,7 @@ fn the_pick_list_names_the_first_expiring_lot_and_where_it_is() {
     assert_eq!(take[0]["qty"], 6);
     let text = ok(&scantrail(
         &db,
-        &["document", "SO-7781", "--as", "pick-list"],
+        &["document", "SO-7781", "--as", "pick-list", "--date", DAY],
     ));
     assert!(
         text.starts_with("PICK LIST  SO-7781  Northwind Clinic"),
@@ -139,6 +146,21 @@ fn the_pick_list_names_the_first_expiring_lot_and_where_it_is() {
             ("L2026-118".to_owned(), "A-01-3".to_owned(), 2),
             ("L2026-118".to_owned(), "B-01".to_owned(), 4)
         ]
+    );
+    // Printed after the first lot's expiry, the pick list skips it, as the kiosk does.
+    let late = document_json(
+        &db,
+        &["SO-7781", "--as", "pick-list", "--date", "2027-02-01"],
+    );
+    let take = &line(&late, "ASP-500")["take"];
+    assert_eq!(take.as_array().unwrap().len(), 1, "{take}");
+    assert_eq!(
+        (&take[0]["lot"], &take[0]["location"], &take[0]["qty"]),
+        (
+            &Value::from("L2026-131"),
+            &Value::from("B-02"),
+            &Value::from(6)
+        )
     );
 }
 
@@ -351,6 +373,8 @@ fn the_pdf_holds_the_reference_the_lots_and_the_serials() {
             "pdf",
             "-o",
             file.to_str().unwrap(),
+            "--date",
+            DAY,
         ],
     ));
     let pages = pdf_pages(&file);
@@ -364,6 +388,7 @@ fn the_pdf_holds_the_reference_the_lots_and_the_serials() {
         "lot L2026-131 (exp 2027-06-30)",
         "lot L2026-118 (exp 2027-01-31)",
         "serial SN-4471-0093",
+        "Date: 2026-12-02",
         "Page 1 of 1",
     ] {
         assert!(page.contains(want), "{want} missing in:\n{page}");

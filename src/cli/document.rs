@@ -9,6 +9,7 @@ use super::Context;
 use crate::documents::pdf::Paper;
 use crate::documents::{Form, gather, pdf, text};
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,15 @@ pub struct DocumentArgs {
     /// (what went); without it, the pick list until something is shipped, then the slip.
     #[arg(long = "as", value_enum, value_name = "FORM")]
     pub form: Option<Form>,
+    /// The day printed on it, against which a pick list counts lots as expired (YYYY-MM-DD;
+    /// default today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub date: Option<NaiveDate>,
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("a day as YYYY-MM-DD, not '{text}'"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,7 +60,7 @@ pub fn run(ctx: &Context, args: &DocumentArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("a PDF needs somewhere to go: add -o FILE (or -o - for standard output)");
     }
     let store = ctx.open_store()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let doc = gather(&store, &args.reference, args.form, today, &ctx.station())?;
     let bytes = if args.json {
         let mut b = serde_json::to_vec(&doc).context("cannot write JSON")?;
