@@ -488,3 +488,37 @@ fn a_300_line_order_paginates_with_the_head_on_every_page() {
         );
     }
 }
+
+#[test]
+fn an_undone_pick_is_not_on_the_slip_and_a_return_against_the_order_is() {
+    let (dir, db) = demo();
+    let out = replay(
+        dir.path(),
+        &db,
+        "CMD-PICK\nSO-7782\nLOC-A-01-3\nSN-4471-0091\nCMD-UNDO\n",
+    );
+    assert!(out.contains("Undone"), "{out}");
+    // Nothing shipped, net: still the pick list, the same laptop to take.
+    let so = document_json(&db, &["SO-7782"]);
+    assert_eq!(so["form"], "pick_list");
+    let laptop = line(&so, "LAP-X1");
+    assert_eq!(
+        (laptop["done"].as_i64(), laptop["open"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(laptop["take"][0]["serials"][0], "SN-4471-0091");
+    // The laptop shipped on SO-7781 comes back scanned with the order: on its slip.
+    let out = replay(
+        dir.path(),
+        &db,
+        "CMD-RETURN\nSO-7781\nLOC-B-02\nSN-4471-0093\n",
+    );
+    assert!(out.contains("back into B-02"), "{out}");
+    let slip = document_json(&db, &["SO-7781"]);
+    let laptop = line(&slip, "LAP-X1");
+    assert_eq!(laptop["done"], 1);
+    assert_eq!(laptop["returned"][0]["serials"][0], "SN-4471-0093");
+    assert_eq!(laptop["returned"][0]["location"], "B-02");
+    let text = ok(&scantrail(&db, &["document", "SO-7781"]));
+    assert!(text.contains("returned serial SN-4471-0093"), "{text}");
+}
