@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod epcis;
 pub mod import;

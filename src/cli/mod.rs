@@ -17,6 +17,7 @@ mod count;
 mod db;
 pub mod decode;
 mod devices;
+mod document;
 mod export;
 mod import;
 mod init;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Cycle counts booked: their differences, for the supervisor.
     #[command(subcommand)]
     Count(count::CountCommand),
+    /// A purchase order, sales order or return as paper: pick list, packing slip, receipt,
+    /// with its lots and serials; as text, JSON or PDF.
+    Document(document::DocumentArgs),
     /// Write the journal or the stock as CSV or JSON, for spreadsheets and other systems.
     Export(export::ExportArgs),
     /// Check or copy the database.
@@ -178,6 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Trace(cmd) => trace::run(&ctx, cmd),
                 Command::Lot(cmd) => lot::run(&ctx, cmd),
                 Command::Count(cmd) => count::run(&ctx, cmd),
+                Command::Document(args) => document::run(&ctx, args),
                 Command::Export(args) => export::run(&ctx, args),
                 Command::Db(cmd) => db::run(&ctx, cmd),
                 Command::Replay(args) => replay::run(&ctx, args),

@@ -11,6 +11,7 @@
 mod backup;
 mod catalog;
 mod counts;
+mod documents;
 mod epcis;
 mod journal;
 mod migrations;
@@ -25,6 +26,7 @@ pub use catalog::{
     ProductInfo, ProductRow,
 };
 pub use counts::CountSummary;
+pub use documents::{DocumentBooked, DocumentHead, DocumentSheet, DocumentSheetLine};
 pub use epcis::{EpcisFilter, EpcisLotChange, EpcisMovement, Undone};
 pub use journal::{Committed, CountDocument, Group, NewMovement, Refusal, ScanRecord};
 pub use migrations::SCHEMA_VERSION;
