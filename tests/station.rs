@@ -81,3 +81,59 @@ fn inputs_reach_the_core_and_come_back_as_pictures() {
             .is_err()
     );
 }
+
+/// `run --headless` whose log reader goes away (a closed pipe) goes on and stops cleanly on
+/// SIGTERM: a log line it cannot write is no reason to panic (exit 101).
+#[test]
+fn a_headless_station_outlives_its_log_reader() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[station]\nname = \"DOCK-1\"\n\n[database]\nsynchronous = \"off\"\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_scantrail");
+    let init = Command::new(bin)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args(["init", "--demo"])
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let mut child = Command::new(bin)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args(["run", "--headless"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    log.read_line(&mut first).unwrap();
+    assert!(first.contains("running headless"), "{first}");
+    drop(log);
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "headless after its log reader went: {status}"
+    );
+}

@@ -8,6 +8,16 @@ use crate::core::Core;
 use crate::session::{Feedback, shown};
 use chrono::{DateTime, Local, Utc};
 
+/// One log line on stderr. A log that cannot be written — its reader gone: a closed pipe, a
+/// log collector restarting — must not stop the station (`eprintln!` would panic): the
+/// journal is the record, the log only its echo.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Runs the station headless until SIGTERM, SIGINT or SIGHUP.
 pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
     let name = core.station().to_owned();
@@ -15,7 +25,7 @@ pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
     let mut station = Station::start(core, |_core, now, happened| (now, happened))?;
     station.start_scanners(&config.input);
     let syncing = station.start_sync(config, &db)?;
-    eprintln!(
+    say!(
         "scantrail: station {name} running headless; reading scanners{}",
         if syncing {
             "; syncing with the centre"
@@ -30,7 +40,7 @@ pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
             Waited::Event(Event::Front((at, Happened::Synced(news)))) => {
                 if let Some(line) = sync_change(&mut sync_state, &news) {
                     let time = at.with_timezone(&Local).format("%H:%M:%S");
-                    eprintln!("{time} sync: {line}");
+                    say!("{time} sync: {line}");
                 }
             }
             Waited::Event(Event::Front((at, happened))) => log(at, &happened),
@@ -40,7 +50,7 @@ pub fn run_headless(core: Core, config: &Config) -> std::io::Result<()> {
         }
     };
     station.stop();
-    eprintln!("scantrail: stopped");
+    say!("scantrail: stopped");
     result
 }
 
@@ -51,15 +61,15 @@ fn log(at: DateTime<Utc>, happened: &Happened) {
         Happened::Started => {}
         Happened::Scanned(report) => {
             for notice in &report.notices {
-                eprintln!("{}", line(&time, "(timer)", notice));
+                say!("{}", line(&time, "(timer)", notice));
             }
-            eprintln!("{}", line(&time, &shown(&report.scan), &report.feedback));
+            say!("{}", line(&time, &shown(&report.scan), &report.feedback));
         }
-        Happened::Notice(feedback) => eprintln!("{}", line(&time, "(scanner)", feedback)),
+        Happened::Notice(feedback) => say!("{}", line(&time, "(scanner)", feedback)),
         Happened::Synced(_) => {}
         Happened::TimedOut(notices) => {
             for notice in notices {
-                eprintln!("{}", line(&time, "(timer)", notice));
+                say!("{}", line(&time, "(timer)", notice));
             }
         }
     }
