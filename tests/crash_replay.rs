@@ -33,7 +33,9 @@ fn scan_file(r: u32, blocks: u32) -> String {
         "0614141000050".into(),
     ];
     for b in 0..blocks {
-        let serials: Vec<String> = (0..TOTE).map(|i| format!("HS200-K{r:02}-{b:03}{i}")).collect();
+        let serials: Vec<String> = (0..TOTE)
+            .map(|i| format!("HS200-K{r:02}-{b:03}{i}"))
+            .collect();
         out.extend(serials.iter().cloned());
         out.extend(["CMD-TRANSFER".into(), "LOC-DOCK".into()]);
         out.extend(serials.iter().cloned());
@@ -94,7 +96,7 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
         let file = dir.path().join(format!("round{r}.txt"));
         std::fs::write(&file, scan_file(r, 150)).unwrap();
         // Most kills land in the middle; one in eight in the first 50 ms (the opening).
-        let wait_ms = if moments.next() % 8 == 0 {
+        let wait_ms = if moments.next().is_multiple_of(8) {
             moments.next() % 50
         } else {
             50 + moments.next() % 2500

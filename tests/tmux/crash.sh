@@ -42,9 +42,19 @@ for r in $(seq 1 "$rounds"); do
   t kill-session -t kiosk 2>/dev/null
   t new-session -d -s kiosk -x 80 -y 24 \
     "env TERM=linux SCANTRAIL_CONFIG='$PWD/config.toml' '$bin' --db '$db' run; echo \$? > '$work/exit-$r'; sleep 600"
-  for _ in $(seq 100); do t capture-pane -p -t kiosk | grep -q 'F10Help' && break; sleep 0.1; done
-  pid=$(t list-panes -t kiosk -F '#{pane_pid}')
-  kiosk=$(pgrep -P "$pid" -f "$bin" | head -n 1)
+  # Up (its help bar drawn) and its process found; a loaded machine may take a while.
+  kiosk=
+  for _ in $(seq 300); do
+    if t capture-pane -p -t kiosk | grep -q 'F10Help'; then
+      kiosk=$(pgrep -P "$(t list-panes -t kiosk -F '#{pane_pid}')" -f "$bin" | head -n 1)
+      [ -n "$kiosk" ] && break
+    fi
+    sleep 0.1
+  done
+  if [ -z "$kiosk" ]; then
+    check "round $r: the kiosk starts" "no kiosk on the screen after 30 s: $(t capture-pane -p -t kiosk | head -n 3)"
+    continue
+  fi
   # The scans: the session set up, then blocks of three serial receipts and their tote.
   scans=(OP-ANNA CMD-RECEIVE LOC-DOCK 0614141000050)
   for b in $(seq 10 60); do
@@ -92,6 +102,8 @@ half = [g for g in groups.values() if g[0]["serial"] and g[0]["serial"].startswi
         and len(g) != 3]
 problems, facts, tote = [], 0, []
 for head, message in shown:
+    if not head.split():
+        continue
     scan = head.split()[-2] if head.split()[-1] == "│" else head.split()[-1]
     if "ERROR" in head:
         problems.append("refused: " + head.strip("│ "))
