@@ -134,6 +134,7 @@ def main():
         argv = qemu + [
             "-qmp", "unix:%s,server=on,wait=off" % sock,
             "-device", "usb-kbd,id=scanner,bus=xhci.0",
+            "-trace", "hid_kbd_queue_full",
             "-drive", "driver=raw,if=none,id=journal,cache.direct=off,file.driver=nbd,"
                       "file.server.type=unix,file.server.path=%s" % server.sock.getsockname(),
             # A disk with a volatile write cache, as the guest sees it: it must send flushes.
@@ -172,7 +173,7 @@ def main():
         try:
             # What the last boot left.
             first = wait_line(lambda l: "guest: fresh database" in l or "verify: " in l
-                              or "MOUNT-FAILED" in l or "INIT-FAILED" in l, 90)
+                              or "MOUNT-FAILED" in l or "INIT-FAILED" in l, 240)
             if first is not None and "verify: " in first:  # it may follow the BIOS's last words
                 first = first[first.index("verify: "):]
             if previous is None:
@@ -287,7 +288,9 @@ def main():
                   "disk cache at the cut: %d blocks of 4 KiB, %d lost" %
                   (r, delay, len(typed), len(shown.scans), len(shown.facts),
                    cut.get("cached", 0), cut.get("lost", 0)),
-                  not shown.errors, repr(shown.errors[:3]))
+                  not shown.errors, repr(shown.errors[:3]) + (
+                      "; QEMU itself dropped key events (hid_kbd_queue_full): the host was too"
+                      " slow for the typing rate" if any("hid_kbd_queue_full" in l for l in boot_log) else ""))
             previous = (shown, typed)
         except Exception as e:  # the verdict line must come out whatever happened
             check("boot %d ran to the end" % r, False, "%s: %s" % (type(e).__name__, e))

@@ -13,8 +13,8 @@ and writes them out in any order. This server plays that disk for QEMU's NBD cli
   but for a random half of its 4 KiB physical blocks, which a real disk may already have
   written out — in any order, so a later write may survive while an earlier one is lost.
   A physical block is written whole or not at all, as on today's 4 KiB-sector (4Kn and
-  512e) disks; tearing at 512 bytes instead broke the ext4 superblock's checksum once in
-  five cuts ("Bad message" at mount), a filesystem matter below any program.
+  512e) disks; tearing at 512 bytes instead left ext4 unable to mount after the fifth cut
+  of one run ("Bad message": a metadata checksum), a filesystem matter below any program.
 
 Only what QEMU needs is spoken: the fixed newstyle handshake, NBD_OPT_GO (and EXPORT_NAME),
 simple replies, READ, WRITE, FLUSH and DISC. See the NBD protocol document

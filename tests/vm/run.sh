@@ -92,7 +92,7 @@ export LD_LIBRARY_PATH=$W/root/usr/lib/x86_64-linux-gnu:$W/root/lib/x86_64-linux
 rc=0
 if [ "$mode" = crash ]; then
   driver=("$here/crash.py" "${SCANTRAIL_CRASH_ROUNDS:-3}" "${SCANTRAIL_CRASH_SYNC:-full}")
-  limit=$(( 120 + 40 * ${SCANTRAIL_CRASH_ROUNDS:-3} ))
+  limit=$(( 180 + 90 * ${SCANTRAIL_CRASH_ROUNDS:-3} ))
 else
   driver=("$here/drive.py"); limit=600
 fi
