@@ -9,7 +9,16 @@
 #   SCANTRAIL_VM_CACHE=DIR  keep downloads and the unpacked system in DIR between runs
 #   VM_VERBOSE=1            print the guest console even when all passes
 # Exit 0 when every check passed; the last line is the verdict `vm-input: N passed, M failed`.
+#
+# `run.sh crash`: the plug-pulled test instead (crash.py, crash-init, lossy_disk.py): the
+# station headless on an ext4 disk, QEMU killed at random moments, each boot checking the
+# last. Its verdict is `vm-crash (SYNC): N passed, M failed`.
+#   SCANTRAIL_CRASH_ROUNDS=N     kills (default 3; the long run is 20)
+#   SCANTRAIL_CRASH_SYNC=S       the guest's `synchronous`: full (default) or normal
+#   and crash.py's own SCANTRAIL_CRASH_SEED, SCANTRAIL_CRASH_CACHE, SCANTRAIL_CRASH_UNPLUG.
 set -euo pipefail
+mode=${1:-input}
+case $mode in input|crash) ;; *) echo "usage: $0 [input|crash]" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 t0=$(date +%s)
@@ -64,19 +73,30 @@ ird=$W/initramfs
 rm -rf "$ird"; mkdir -p "$ird/bin" "$ird/lib/modules" "$ird/etc/scantrail" "$ird/proc" "$ird/sys" "$ird/dev"
 cp "$W/root/bin/busybox" "$ird/bin/"
 for m in input/evdev usb/common/usb-common usb/core/usbcore usb/host/xhci-hcd usb/host/xhci-pci \
-         hid/hid hid/usbhid/usbhid hid/hid-generic; do
+         hid/hid hid/usbhid/usbhid hid/hid-generic \
+         virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev \
+         virtio/virtio_pci_modern_dev virtio/virtio_pci block/virtio_blk \
+         ../lib/crc16 ../fs/mbcache ../fs/jbd2/jbd2 ../crypto/crc32c_generic ../fs/ext4/ext4; do
   cp "$mods/$m.ko" "$ird/lib/modules/"
 done
 cp "$bin" "$ird/bin/scantrail"
 cp "$here/scanner.toml" "$ird/etc/scantrail/config.toml"
 cp "$here/scanner-de.toml" "$ird/etc/scantrail/de.toml"
-cp "$here/init" "$ird/init"; chmod +x "$ird/init"
+cp "$here/crash-full.toml" "$here/crash-normal.toml" "$ird/etc/scantrail/"
+if [ "$mode" = crash ]; then cp "$here/crash-init" "$ird/init"; else cp "$here/init" "$ird/init"; fi
+chmod +x "$ird/init"
 (cd "$ird" && find . | "$W/root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) > "$W/initrd.gz"
 
 say "booting"
 export LD_LIBRARY_PATH=$W/root/usr/lib/x86_64-linux-gnu:$W/root/lib/x86_64-linux-gnu
 rc=0
-timeout 600 python3 "$here/drive.py" -- "$W/root/usr/bin/qemu-system-x86_64" \
+if [ "$mode" = crash ]; then
+  driver=("$here/crash.py" "${SCANTRAIL_CRASH_ROUNDS:-3}" "${SCANTRAIL_CRASH_SYNC:-full}")
+  limit=$(( 180 + 90 * ${SCANTRAIL_CRASH_ROUNDS:-3} ))
+else
+  driver=("$here/drive.py"); limit=600
+fi
+timeout "$limit" python3 "${driver[@]}" -- "$W/root/usr/bin/qemu-system-x86_64" \
   -L "$W/root/usr/share/qemu" -L "$W/root/usr/share/seabios" \
   -accel tcg -m 192 -nodefaults -nographic -serial stdio -no-reboot \
   -kernel "$W/vmlinux" -initrd "$W/initrd.gz" -device qemu-xhci,id=xhci || rc=$?
