@@ -13,6 +13,7 @@ mod catalog;
 mod counts;
 mod epcis;
 mod journal;
+mod labels;
 mod migrations;
 mod picking;
 mod reports;
@@ -27,6 +28,7 @@ pub use catalog::{
 pub use counts::CountSummary;
 pub use epcis::{EpcisFilter, EpcisLotChange, EpcisMovement, Undone};
 pub use journal::{Committed, CountDocument, Group, NewMovement, Refusal, ScanRecord};
+pub use labels::ReceivedSerial;
 pub use migrations::SCHEMA_VERSION;
 pub use picking::PickStock;
 pub use reports::{
