@@ -72,13 +72,19 @@ pub fn place(
     let box_w = w.saturating_sub(2 * margin);
     let box_h = h.saturating_sub(2 * margin + text_block + gap);
     let too_small = || LabelError::TooSmall {
+        data: String::new(),
         width_mm: label.width_mm,
         height_mm: label.height_mm,
         dpi,
     };
     let across = symbol.columns + 2 * symbol.quiet;
     let (module, row_height, symbol_h) = if symbol.rows == 1 {
+        // Bars no narrower than 0.19 mm (2 dots at 203 and 300 dpi, 4 at 600): a scanner
+        // reads a Code 128 of one 0.125 mm dot poorly, and a PDF page scanned back not at all.
         let module = (box_w / across).min(dots(0.5, dpi).max(1));
+        if module < dots(0.19, dpi).max(1) {
+            return Err(too_small());
+        }
         let bars = box_h.min(dots(22.0, dpi));
         if module == 0 || bars < dots(5.0, dpi) {
             return Err(too_small());

@@ -33,14 +33,35 @@ pub enum LabelError {
     #[error("the barcode cannot be drawn: {0}")]
     Encode(String),
     #[error(
-        "the barcode does not fit on a {width_mm} × {height_mm} mm label at {dpi} dpi: choose a \
-         larger [labels] size, a higher dpi, or a shorter text"
+        "the barcode of '{data}' does not fit on a {width_mm} × {height_mm} mm label at {dpi} \
+         dpi: choose a larger [labels] size, a higher dpi, or a shorter text"
     )]
     TooSmall {
+        data: String,
         width_mm: f64,
         height_mm: f64,
         dpi: u32,
     },
+}
+
+impl LabelError {
+    /// The error with the label's data named in it.
+    pub fn about(self, data: &str) -> LabelError {
+        match self {
+            LabelError::TooSmall {
+                width_mm,
+                height_mm,
+                dpi,
+                ..
+            } => LabelError::TooSmall {
+                data: data.replace(crate::barcode::gs1::GS, "<GS>"),
+                width_mm,
+                height_mm,
+                dpi,
+            },
+            other => other,
+        }
+    }
 }
 
 /// The output formats of `scantrail labels`.
@@ -75,7 +96,8 @@ impl Label {
 
     /// The label drawn in dots: its bars and modules as rectangles, and its text lines.
     pub fn draw(&self, geometry: &LabelGeometry) -> Result<Drawing, LabelError> {
-        let place = layout::place(geometry, self.size(), self.content.lines.len())?;
+        let place = layout::place(geometry, self.size(), self.content.lines.len())
+            .map_err(|e| e.about(&self.content.data))?;
         let mut rects = Vec::new();
         let m = &self.modules;
         for y in 0..m.height {

@@ -155,7 +155,7 @@ pub fn write_label(
             },
         ),
     };
-    let p = place(geometry, size, content.lines.len())?;
+    let p = place(geometry, size, content.lines.len()).map_err(|e| e.about(&content.data))?;
     let _ = write!(
         s,
         "^XA\n^CI28\n^PW{}\n^LL{}\n^LH0,0\n",
@@ -205,9 +205,10 @@ mod tests {
     #[test]
     fn gs1_128_in_subsets() {
         let (fd, n) = code128_field("010950600013435210LOT7\u{1d}21SN42", true);
-        assert_eq!(fd, ">;>80109506000134352>610LOT7>821SN42");
-        // start, FNC1, 8 pairs, CODE B, 6 characters, FNC1, 6 characters, check.
-        assert_eq!(n, 1 + 1 + 8 + 1 + 6 + 1 + 6 + 1);
+        // The AI (10) is two more digits for subset C.
+        assert_eq!(fd, ">;>8010950600013435210>6LOT7>821SN42");
+        // start, FNC1, 9 pairs, CODE B, 4 characters, FNC1, 6 characters, check.
+        assert_eq!(n, 1 + 1 + 9 + 1 + 4 + 1 + 6 + 1);
         let (fd, _) = code128_field("CMD-QTY-10", false);
         assert_eq!(fd, ">:CMD-QTY-10");
         let (fd, _) = code128_field("LOC-A>1^", false);
