@@ -212,7 +212,13 @@ fn every_label_in_png_scans_back_exactly_with_every_decoder() {
     let dir = tempfile::tempdir().expect("tempdir");
     for content in every_kind() {
         let expected = content.scan();
-        let png = render(&labels(&[content.clone()]), Format::Png, &wide(300), A4).expect("render");
+        let png = render(
+            &labels(std::slice::from_ref(&content)),
+            Format::Png,
+            &wide(300),
+            A4,
+        )
+        .expect("render");
         assert_eq!(
             rxing_scans(&png),
             vec![expected.clone()],
@@ -355,6 +361,7 @@ fn the_command_sheet_has_every_command_and_each_scans_as_its_caption_says() {
         "CMD-UNDO",
         "CMD-ACK",
         "CMD-LOGOUT",
+        "CMD-PRINT",
         "CMD-QTY-1",
         "CMD-QTY-10",
     ] {
@@ -495,7 +502,7 @@ fn batch_forms_take_their_labels_from_the_books() {
     assert_eq!(rxing_scans(&png), vec!["]d20100614141000036"]);
     let svg =
         String::from_utf8(station.ok(&["labels", "commands", "--format", "svg"])).expect("utf-8");
-    assert_eq!(svg.matches("<g ").count(), 21);
+    assert_eq!(svg.matches("<g ").count(), 22);
     assert!(svg.contains(">Quantity 10 for the next line</text>"));
 }
 

@@ -41,6 +41,8 @@ pub enum Command {
     Quantity(u32),
     Ack,
     Logout,
+    /// `CMD-PRINT`: in receive mode, the label of the line just received.
+    Print,
 }
 
 /// Every command word and what it is for, in the order of the printed command sheet
@@ -59,6 +61,11 @@ pub const COMMAND_TABLE: &[(&str, Command, &str)] = &[
     ("UNDO", Command::Undo, "Undo the last recorded scan"),
     ("ACK", Command::Ack, "Acknowledge the error"),
     ("LOGOUT", Command::Logout, "Log the operator out"),
+    (
+        "PRINT",
+        Command::Print,
+        "Print the label of the line just received",
+    ),
 ];
 
 /// The quantities printed on the command sheet, `CMD-QTY-1` to `CMD-QTY-10`; any other from
@@ -478,7 +485,7 @@ mod tests {
 
     /// One of each command. The match below is exhaustive: a new variant does not compile
     /// until it is added here, and the test then fails until it is in [`COMMAND_TABLE`].
-    const EVERY_COMMAND: [Command; 12] = [
+    const EVERY_COMMAND: [Command; 13] = [
         Command::Receive,
         Command::Transfer,
         Command::Pick,
@@ -491,6 +498,7 @@ mod tests {
         Command::Quantity(7),
         Command::Ack,
         Command::Logout,
+        Command::Print,
     ];
 
     fn listed(command: Command) -> bool {
@@ -506,7 +514,8 @@ mod tests {
             | Command::Undo
             | Command::Quantity(_)
             | Command::Ack
-            | Command::Logout => EVERY_COMMAND
+            | Command::Logout
+            | Command::Print => EVERY_COMMAND
                 .iter()
                 .any(|c| std::mem::discriminant(c) == std::mem::discriminant(&command)),
         }

@@ -3,9 +3,7 @@
 //! or sent to the `[labels]` printer with `--print`. The command sheet needs no database.
 
 use super::Context;
-use crate::config::Paper;
 use crate::labels::content::{self, Gs1Choice, LabelContent, LotFacts, ProductFacts};
-use crate::labels::layout::LabelGeometry;
 use crate::labels::printer::Printer;
 use crate::labels::{Format, Label};
 use crate::store::{ProductInfo, Store};
@@ -140,16 +138,8 @@ pub fn run(ctx: &Context, args: &LabelsArgs) -> anyhow::Result<ExitCode> {
         .map(Label::new)
         .collect::<Result<Vec<_>, _>>()?;
     let config = &ctx.config.labels;
-    let (width_mm, height_mm) = config.size_mm();
-    let geometry = LabelGeometry {
-        width_mm,
-        height_mm,
-        dpi: config.dpi,
-    };
-    let paper = match config.paper {
-        Paper::A4 => (210.0, 297.0),
-        Paper::Letter => (215.9, 279.4),
-    };
+    let geometry = crate::labels::geometry(config);
+    let paper = crate::labels::paper_mm(config);
     let count = labels.len();
     if args.print {
         let printer = Printer::from_config(config.printer.as_deref())?;

@@ -139,6 +139,24 @@ pub struct Drawing {
     pub place: Placement,
 }
 
+/// The label size and resolution of a `[labels]` section.
+pub fn geometry(config: &crate::config::LabelsConfig) -> LabelGeometry {
+    let (width_mm, height_mm) = config.size_mm();
+    LabelGeometry {
+        width_mm,
+        height_mm,
+        dpi: config.dpi,
+    }
+}
+
+/// The paper of a `[labels]` section, in millimetres.
+pub fn paper_mm(config: &crate::config::LabelsConfig) -> (f64, f64) {
+    match config.paper {
+        crate::config::Paper::A4 => (210.0, 297.0),
+        crate::config::Paper::Letter => (215.9, 279.4),
+    }
+}
+
 /// Writes `labels` in `format`: ZPL one `^XA…^XZ` per label, PDF pages of labels on
 /// `paper_mm`, one SVG or one PNG sheet with all of them.
 pub fn render(
