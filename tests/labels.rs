@@ -371,15 +371,18 @@ fn the_command_sheet_has_every_command_and_each_scans_as_its_caption_says() {
         words.iter().filter(|w| w.starts_with("CMD-QTY-")).count(),
         10
     );
-    let png = render(&labels(&sheet), Format::Png, &geometry(203), A4).expect("render");
-    let scans = rxing_scans(&png);
     let classifier = Classifier::new(&BarcodeConfig::default());
     for label in &sheet {
-        assert!(
-            scans.contains(&label.scan()),
-            "{} does not scan",
-            label.data
-        );
+        // Each label alone through rxing: on the whole sheet its multi-symbol reader misses
+        // one code in twenty (CMD-PICK), which zbar reads there.
+        let png = render(
+            &labels(std::slice::from_ref(label)),
+            Format::Png,
+            &geometry(203),
+            A4,
+        )
+        .expect("render");
+        assert_eq!(rxing_scans(&png), vec![label.scan()], "{}", label.data);
         let Classified::Command(command) = classifier
             .classify(&label.scan(), &NoStore)
             .expect("classify")
@@ -388,7 +391,21 @@ fn the_command_sheet_has_every_command_and_each_scans_as_its_caption_says() {
         };
         assert_eq!(label.lines, vec![label.data.clone(), command.caption()]);
     }
-    assert_eq!(scans.len(), sheet.len());
+    // The sheet as printed, through zbar: every command on it, once.
+    let png = render(&labels(&sheet), Format::Png, &geometry(203), A4).expect("render");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sheet.png");
+    std::fs::write(&file, &png).expect("write");
+    if let Some(out) = tool("zbarimg", &["--raw", "-q", file.to_str().expect("path")]) {
+        let read: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            sorted(read),
+            sorted(sheet.iter().map(|l| l.data.clone()).collect())
+        );
+    }
 }
 
 // ---- the command line ----
