@@ -28,6 +28,7 @@ pub struct Config {
     pub feedback: FeedbackConfig,
     pub sync: SyncConfig,
     pub epcis: EpcisConfig,
+    pub labels: LabelsConfig,
 }
 
 /// This kiosk.
@@ -226,6 +227,117 @@ pub struct CountConfig {
 impl Default for CountConfig {
     fn default() -> Self {
         CountConfig { blind: true }
+    }
+}
+
+/// The size of one label: a preset, or `custom` with `width_mm` and `height_mm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabelSizeName {
+    /// 4 × 6 in (101.6 × 152.4 mm), the shipping label.
+    #[serde(rename = "4x6in")]
+    FourBySixInch,
+    /// 2 × 1 in (50.8 × 25.4 mm).
+    #[serde(rename = "2x1in")]
+    TwoByOneInch,
+    /// 50 × 25 mm, the common serial and bin label.
+    #[serde(rename = "50x25mm")]
+    FiftyByTwentyFiveMm,
+    #[serde(rename = "custom")]
+    Custom,
+}
+
+/// The sheet that PDF labels are laid out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+/// Printed labels (SPEC §8, `docs/labels.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelsConfig {
+    pub size: LabelSizeName,
+    /// The label's width and height in millimetres, with `size = "custom"` only.
+    pub width_mm: Option<f64>,
+    pub height_mm: Option<f64>,
+    /// The label printer's resolution: 203, 300 or 600 dots per inch. ZPL is written in its
+    /// dots; PNG is drawn at it, PDF and SVG bars are whole dots wide.
+    pub dpi: u32,
+    /// The page that PDF labels are laid out on.
+    pub paper: Paper,
+    /// Where `--print` and `CMD-PRINT` send ZPL: a device file (`/dev/usb/lp0`) or
+    /// `host:port` of a network printer (raw port 9100). Unset: no printer.
+    pub printer: Option<String>,
+}
+
+impl Default for LabelsConfig {
+    fn default() -> Self {
+        LabelsConfig {
+            size: LabelSizeName::FiftyByTwentyFiveMm,
+            width_mm: None,
+            height_mm: None,
+            dpi: 203,
+            paper: Paper::A4,
+            printer: None,
+        }
+    }
+}
+
+impl LabelsConfig {
+    /// The label's width and height in millimetres.
+    pub fn size_mm(&self) -> (f64, f64) {
+        match self.size {
+            LabelSizeName::FourBySixInch => (101.6, 152.4),
+            LabelSizeName::TwoByOneInch => (50.8, 25.4),
+            LabelSizeName::FiftyByTwentyFiveMm => (50.0, 25.0),
+            LabelSizeName::Custom => (
+                self.width_mm.unwrap_or_default(),
+                self.height_mm.unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// What is wrong with the `[labels]` section: `(key, message)`.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if ![203, 300, 600].contains(&self.dpi) {
+            return Some((
+                "dpi",
+                format!(
+                    "{} is not a label printer's resolution; use 203, 300 or 600",
+                    self.dpi
+                ),
+            ));
+        }
+        let custom = self.size == LabelSizeName::Custom;
+        for (key, value) in [("width_mm", self.width_mm), ("height_mm", self.height_mm)] {
+            match value {
+                Some(_) if !custom => {
+                    return Some((
+                        key,
+                        "only a custom size takes width_mm and height_mm; set size = \"custom\" or remove the key".into(),
+                    ));
+                }
+                Some(v) if !(10.0..=300.0).contains(&v) => {
+                    return Some((key, format!("{v} mm: a label is 10 to 300 mm")));
+                }
+                None if custom => {
+                    return Some((
+                        key,
+                        "size = \"custom\" needs both width_mm and height_mm".into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if self.printer.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Some((
+                "printer",
+                "a printer cannot be blank; remove the key if there is none".into(),
+            ));
+        }
+        None
     }
 }
 
@@ -925,6 +1037,9 @@ impl Config {
         }
         if let Some((section, key, message)) = self.epcis.problem() {
             return Err(invalid_key(text, path, section, &key, message));
+        }
+        if let Some((key, message)) = self.labels.problem() {
+            return Err(invalid_key(text, path, "labels", key, message));
         }
         if self
             .station

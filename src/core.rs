@@ -13,10 +13,12 @@
 use crate::barcode::classify::{Classifier, LookupError, expand_typed_separators};
 use crate::config::Config;
 use crate::domain::Outcome;
+use crate::labels::printer::Printer;
+use crate::labels::{Format, Label};
 use crate::session::world::{DocumentFacts, LocationBook, World};
 use crate::session::{
-    CountBooking, Feedback, LookupRequest, Mode, MovementDraft, Rules, Scan, Session, Settlement,
-    shown,
+    CountBooking, Feedback, LookupRequest, Mode, MovementDraft, PrintRequest, Rules, Scan, Session,
+    Settlement, shown,
 };
 use crate::store::{
     Committed, CountDocument, Group, LotTrace, NewMovement, PickStock, ScanRecord, SerialTrace,
@@ -207,6 +209,20 @@ impl Core {
             },
             None => None,
         };
+        if let Some(request) = &proposal.print {
+            // Printed before the scan is recorded, so its log row says whether it was; a
+            // printer that is not there is a warning, and the scan is recorded all the same.
+            match self.print_label(request) {
+                Ok(printer) => {
+                    feedback.message = format!("{} sent to the printer {printer}", feedback.message)
+                }
+                Err(why) => {
+                    feedback.outcome = Outcome::Warn;
+                    feedback.headline = "NOT PRINTED".into();
+                    feedback.message = format!("{} not printed: {why}", feedback.message);
+                }
+            }
+        }
         // Messages quote scans; no control character of a scan may reach a log or a screen.
         safe(&mut feedback);
         let resolved = self
@@ -273,6 +289,55 @@ impl Core {
             view: if recorded { view } else { None },
             notices,
         }
+    }
+
+    /// Renders the label `CMD-PRINT` asks for as ZPL and sends it to the `[labels]` printer;
+    /// the printer's name, or why it was not printed (naming the printer).
+    fn print_label(&self, request: &PrintRequest) -> Result<String, String> {
+        use crate::labels::content::{self, Gs1Choice, LotFacts, ProductFacts};
+        let config = &self.session.rules().config.labels;
+        let printer = Printer::from_config(config.printer.as_deref()).map_err(|e| e.to_string())?;
+        let text = |e: StoreError| e.to_string();
+        let product = self
+            .store
+            .product_by_sku(&request.sku)
+            .map_err(text)?
+            .ok_or_else(|| format!("product {} is gone from the catalog", request.sku))?;
+        let facts = ProductFacts {
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            gtin: self.store.unit_gtin(product.id).map_err(text)?,
+            alias: self.store.unit_alias(product.id).map_err(text)?,
+        };
+        let lot = match &request.lot {
+            Some(spec) => {
+                let known = self.store.lot(product.id, &spec.code).map_err(text)?;
+                Some(LotFacts {
+                    code: spec.code.clone(),
+                    expiry: known
+                        .and_then(|l| l.expiry)
+                        .or_else(|| spec.expiry.map(|d| d.format("%Y-%m-%d").to_string())),
+                })
+            }
+            None => None,
+        };
+        let choice = Gs1Choice::DataMatrix;
+        let label = match (&request.serial, &lot) {
+            (Some(serial), lot) => content::serial(&facts, serial, lot.as_ref(), &choice),
+            (None, Some(lot)) => content::lot(&facts, lot, &choice),
+            (None, None) => content::product(&facts, &choice),
+        }
+        .and_then(Label::new)
+        .map_err(|e| e.to_string())?;
+        let zpl = crate::labels::render(
+            &[label],
+            Format::Zpl,
+            &crate::labels::geometry(config),
+            crate::labels::paper_mm(config),
+        )
+        .map_err(|e| e.to_string())?;
+        printer.send(&zpl).map_err(|e| e.to_string())?;
+        Ok(printer.name())
     }
 
     /// A scan the input layer could not read whole (cut by dropped key events, or too long):

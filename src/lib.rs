@@ -15,6 +15,7 @@ pub mod domain;
 pub mod epcis;
 pub mod import;
 pub mod input;
+pub mod labels;
 pub mod notify;
 pub mod session;
 pub mod station;

@@ -907,3 +907,98 @@ fn a_known_serial_after_a_lot_product_in_transfer_goes_into_the_tote() {
         "No lot was scanned for Aspirin 500 mg ×12: dropped it. Laptop X1 Carbon SN-4471-0091 from A-01-3; tote: 1",
     );
 }
+
+/// A station whose `[labels] printer` is a device file in a fresh folder (created when
+/// `present`), as `/dev/usb/lp0` is while the printer is plugged in.
+fn station_with_printer(present: bool) -> (Station, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    if present {
+        std::fs::write(&device, b"").unwrap();
+    }
+    let printer = device.display().to_string();
+    let s = station_with(|c| c.labels.printer = Some(printer));
+    (s, device, dir)
+}
+
+#[test]
+fn cmd_print_prints_the_label_of_the_line_just_received() {
+    let (mut s, device, _dir) = station_with_printer(true);
+    let r = s.run(&format!(
+        "PO-1042\nLOC-A-01-3\n{LAPTOP}\nSN-4471-0094\nCMD-PRINT"
+    ));
+    expect(
+        &r[4],
+        Ok,
+        &format!(
+            "Label of serial SN-4471-0094 of LAP-X1 sent to the printer {}",
+            device.display()
+        ),
+    );
+    let zpl = String::from_utf8(std::fs::read(&device).unwrap()).unwrap();
+    assert_eq!(zpl.matches("^XA").count(), 1, "{zpl}");
+    // The GS1 DataMatrix of the unit just received, FNC1 first.
+    assert!(
+        zpl.contains("^FD_1010061414100002921SN-4471-0094^FS"),
+        "{zpl}"
+    );
+    assert!(zpl.contains("^FDLaptop X1 Carbon^FS"), "{zpl}");
+    // A lot receipt: the lot's expiry from the books goes on its label.
+    std::fs::write(&device, b"").unwrap();
+    let r = s.run(&format!("CMD-QTY-2\n{ASPIRIN}\nL2026-118\nCMD-PRINT"));
+    expect(
+        &r[3],
+        Ok,
+        "Label of lot L2026-118 of ASP-500 sent to the printer",
+    );
+    let zpl = String::from_utf8(std::fs::read(&device).unwrap()).unwrap();
+    assert!(
+        zpl.contains("^FD_101006141410000121727013110L2026-118^FS"),
+        "{zpl}"
+    );
+    s.verify();
+}
+
+#[test]
+fn cmd_print_needs_receive_mode_and_a_line_just_received() {
+    let (mut s, device, _dir) = station_with_printer(true);
+    expect(
+        &s.one("CMD-PRINT"),
+        Error,
+        "Nothing was received just before",
+    );
+    let r = s.run(&format!(
+        "CMD-ACK\n{LAPTOP}\nSN-4471-0094\nCMD-TRANSFER\nCMD-PRINT"
+    ));
+    expect(&r[4], Error, "scan it in receive mode");
+    assert_eq!(std::fs::read(&device).unwrap(), b"", "nothing was printed");
+}
+
+#[test]
+fn a_printer_that_is_not_there_is_a_warning_that_names_it_and_no_scan_is_lost() {
+    let (mut s, device, _dir) = station_with_printer(false);
+    let scans = common::count(&s.path, "scans");
+    let r = s.run(&format!(
+        "PO-1042\nLOC-A-01-3\n{LAPTOP}\nSN-4471-0094\nCMD-PRINT\n{LAPTOP}\nSN-4471-0095"
+    ));
+    expect(
+        &r[4],
+        Warn,
+        &format!("the label printer {} is not there", device.display()),
+    );
+    expect(&r[6], Ok, "SN-4471-0095");
+    assert_eq!(
+        common::count(&s.path, "scans"),
+        scans + 7,
+        "every scan is in the log"
+    );
+    assert_eq!(s.stock("LAP-X1", "A-01-3"), 4);
+    assert!(
+        !device.exists(),
+        "a missing printer's device is not created"
+    );
+
+    let mut s = station();
+    let r = s.run(&format!("{LAPTOP}\nSN-4471-0094\nCMD-PRINT"));
+    expect(&r[2], Warn, "no label printer is set");
+}

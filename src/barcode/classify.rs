@@ -41,53 +41,82 @@ pub enum Command {
     Quantity(u32),
     Ack,
     Logout,
+    /// `CMD-PRINT`: in receive mode, the label of the line just received.
+    Print,
 }
+
+/// Every command word and what it is for, in the order of the printed command sheet
+/// (`scantrail labels commands`). [`Command::parse`] and [`Command::word`] read this table,
+/// so a command that scans is a command that is printed: a new one added here is on the
+/// sheet, and one that is not here does not parse.
+pub const COMMAND_TABLE: &[(&str, Command, &str)] = &[
+    ("RECEIVE", Command::Receive, "Receive mode: goods in"),
+    ("TRANSFER", Command::Transfer, "Transfer mode: move stock"),
+    ("PICK", Command::Pick, "Pick mode: sales orders"),
+    ("RETURN", Command::Return, "Return mode: returns desk"),
+    ("COUNT", Command::Count, "Count mode: cycle count"),
+    ("LOOKUP", Command::Lookup, "Lookup mode: what the books say"),
+    ("DONE", Command::Done, "Done: close the document"),
+    ("CANCEL", Command::Cancel, "Cancel what is pending"),
+    ("UNDO", Command::Undo, "Undo the last recorded scan"),
+    ("ACK", Command::Ack, "Acknowledge the error"),
+    ("LOGOUT", Command::Logout, "Log the operator out"),
+    (
+        "PRINT",
+        Command::Print,
+        "Print the label of the line just received",
+    ),
+];
+
+/// The quantities printed on the command sheet, `CMD-QTY-1` to `CMD-QTY-10`; any other from
+/// 1 to 99999 is scanned from a label of its own.
+pub const SHEET_QUANTITIES: std::ops::RangeInclusive<u32> = 1..=10;
 
 impl Command {
     /// Reads the part after the command prefix (`RECEIVE`, `QTY-12`, …).
     pub fn parse(word: &str) -> Result<Command, CommandError> {
-        Ok(match word {
-            "RECEIVE" => Command::Receive,
-            "TRANSFER" => Command::Transfer,
-            "PICK" => Command::Pick,
-            "RETURN" => Command::Return,
-            "LOOKUP" => Command::Lookup,
-            "COUNT" => Command::Count,
-            "DONE" => Command::Done,
-            "CANCEL" => Command::Cancel,
-            "UNDO" => Command::Undo,
-            "ACK" => Command::Ack,
-            "LOGOUT" => Command::Logout,
-            _ => {
-                let Some(n) = word.strip_prefix("QTY-") else {
-                    return Err(CommandError::Unknown);
-                };
-                match n.parse::<u32>() {
-                    Ok(q @ 1..=99_999) if n.bytes().all(|b| b.is_ascii_digit()) => {
-                        Command::Quantity(q)
-                    }
-                    _ => return Err(CommandError::Quantity),
-                }
-            }
-        })
+        if let Some((_, command, _)) = COMMAND_TABLE.iter().find(|(w, _, _)| *w == word) {
+            return Ok(*command);
+        }
+        let Some(n) = word.strip_prefix("QTY-") else {
+            return Err(CommandError::Unknown);
+        };
+        match n.parse::<u32>() {
+            Ok(q @ 1..=99_999) if n.bytes().all(|b| b.is_ascii_digit()) => Ok(Command::Quantity(q)),
+            _ => Err(CommandError::Quantity),
+        }
     }
 
     /// The word after the prefix, as printed on the barcode.
     pub fn word(self) -> String {
         match self {
-            Command::Receive => "RECEIVE".into(),
-            Command::Transfer => "TRANSFER".into(),
-            Command::Pick => "PICK".into(),
-            Command::Return => "RETURN".into(),
-            Command::Lookup => "LOOKUP".into(),
-            Command::Count => "COUNT".into(),
-            Command::Done => "DONE".into(),
-            Command::Cancel => "CANCEL".into(),
-            Command::Undo => "UNDO".into(),
             Command::Quantity(n) => format!("QTY-{n}"),
-            Command::Ack => "ACK".into(),
-            Command::Logout => "LOGOUT".into(),
+            other => COMMAND_TABLE
+                .iter()
+                .find(|(_, c, _)| *c == other)
+                .map(|(w, _, _)| (*w).to_owned())
+                .unwrap_or_default(),
         }
+    }
+
+    /// What the command does, in a few words: the caption under its barcode.
+    pub fn caption(self) -> String {
+        match self {
+            Command::Quantity(n) => format!("Quantity {n} for the next line"),
+            other => COMMAND_TABLE
+                .iter()
+                .find(|(_, c, _)| *c == other)
+                .map(|(_, _, caption)| (*caption).to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The commands of the printed sheet: the whole table, then `QTY-1` to `QTY-10`.
+    pub fn sheet() -> impl Iterator<Item = Command> {
+        COMMAND_TABLE
+            .iter()
+            .map(|(_, c, _)| *c)
+            .chain(SHEET_QUANTITIES.map(Command::Quantity))
     }
 }
 
@@ -447,5 +476,75 @@ pub fn expand_typed_separators(text: &str) -> Cow<'_, str> {
         )
     } else {
         Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each command. The match below is exhaustive: a new variant does not compile
+    /// until it is added here, and the test then fails until it is in [`COMMAND_TABLE`].
+    const EVERY_COMMAND: [Command; 13] = [
+        Command::Receive,
+        Command::Transfer,
+        Command::Pick,
+        Command::Return,
+        Command::Lookup,
+        Command::Count,
+        Command::Done,
+        Command::Cancel,
+        Command::Undo,
+        Command::Quantity(7),
+        Command::Ack,
+        Command::Logout,
+        Command::Print,
+    ];
+
+    fn listed(command: Command) -> bool {
+        match command {
+            Command::Receive
+            | Command::Transfer
+            | Command::Pick
+            | Command::Return
+            | Command::Lookup
+            | Command::Count
+            | Command::Done
+            | Command::Cancel
+            | Command::Undo
+            | Command::Quantity(_)
+            | Command::Ack
+            | Command::Logout
+            | Command::Print => EVERY_COMMAND
+                .iter()
+                .any(|c| std::mem::discriminant(c) == std::mem::discriminant(&command)),
+        }
+    }
+
+    #[test]
+    fn every_command_is_on_the_sheet_and_reads_back() {
+        let sheet: Vec<Command> = Command::sheet().collect();
+        for command in EVERY_COMMAND {
+            assert!(listed(command));
+            assert!(
+                sheet
+                    .iter()
+                    .any(|c| std::mem::discriminant(c) == std::mem::discriminant(&command)),
+                "{command:?} is not on the command sheet: add it to COMMAND_TABLE"
+            );
+        }
+        for command in &sheet {
+            assert_eq!(Command::parse(&command.word()), Ok(*command));
+            assert!(!command.caption().is_empty());
+        }
+        let quantities: Vec<u32> = sheet
+            .iter()
+            .filter_map(|c| match c {
+                Command::Quantity(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(quantities, (1..=10).collect::<Vec<_>>());
+        assert_eq!(sheet.len(), COMMAND_TABLE.len() + 10);
     }
 }

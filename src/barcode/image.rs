@@ -131,7 +131,10 @@ pub fn scan_text(identifier: Option<&str>, format: &BarcodeFormat, text: &str) -
     match identifier {
         Some(id) => {
             let data = text.strip_prefix(id.as_str()).unwrap_or(text);
-            let data = if id == "]C1" || id == "]e0" || id == "]d2" || id == "]Q3" {
+            // rxing's Code 128 reader with `AssumeGs1` also turns a check character of
+            // value 102 (the code of FNC1) into a trailing GS, in plain Code 128 as well:
+            // `CMD-QTY-6` came back as `CMD-QTY-6<GS>`. No data ends in an FNC1.
+            let data = if id.starts_with("]C") || id == "]e0" || id == "]d2" || id == "]Q3" {
                 data.trim_end_matches(GS)
             } else {
                 data
@@ -207,6 +210,11 @@ mod tests {
         assert_eq!(
             scan_text(Some("]C0"), &BarcodeFormat::CODE_128, "LOC-A-01"),
             "]C0LOC-A-01"
+        );
+        // A check character of 102 read as FNC1 (rxing's reader), in plain Code 128 too.
+        assert_eq!(
+            scan_text(None, &BarcodeFormat::CODE_128, "CMD-QTY-6\x1d"),
+            "]C0CMD-QTY-6"
         );
     }
 

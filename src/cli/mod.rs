@@ -21,6 +21,7 @@ mod document;
 mod export;
 mod import;
 mod init;
+mod labels;
 mod lot;
 mod man;
 mod replay;
@@ -83,6 +84,8 @@ pub enum Command {
     /// Check or show the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Printable labels: serials, lots, locations, products and the command sheet.
+    Labels(labels::LabelsArgs),
     /// Say what scans mean, without recording anything; --image reads them from pictures.
     Decode(decode::DecodeArgs),
     /// List input devices and which are scanners; --watch prints scans as they are read.
@@ -191,6 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Central(args) => central::run(&ctx, args),
                 Command::Sync(args) => sync::run(&ctx, args),
                 Command::Conflicts(args) => sync::conflicts(&ctx, args),
+                Command::Labels(args) => labels::run(&ctx, args),
                 Command::Config(_)
                 | Command::Decode(_)
                 | Command::Completions(_)

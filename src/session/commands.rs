@@ -3,7 +3,10 @@
 //! and `CMD-UNDO` (reverse this session's last recorded group, if nothing has moved on).
 
 use super::proposal::{Reject, Step};
-use super::{DoneGroup, Feedback, Mode, MovementDraft, Out, Pending, Session, State, Tote, World};
+use super::{
+    DoneGroup, Feedback, Mode, MovementDraft, Out, Pending, PrintRequest, Session, State, Tote,
+    World,
+};
 use crate::barcode::classify::Command;
 use crate::domain::{DocumentKind, MovementKind, Outcome, SerialStatus};
 
@@ -38,6 +41,7 @@ impl Session {
                 });
             }
             Command::Done => return self.done(next, world, out),
+            Command::Print => return self.print_last_received(next, out),
             Command::Undo => return self.undo(world, out),
         };
         if !next.tote.lines.is_empty() {
@@ -92,6 +96,41 @@ impl Session {
         } else {
             Feedback::ok("CANCELLED", format!("Cancelled {}", what.join(", ")))
         }
+    }
+
+    /// `CMD-PRINT`: asks for the label of the last line this session received (the unit
+    /// that came without one). Only in receive mode, and only right after a receipt: the
+    /// last recorded group must be one, so the label is never that of an older line.
+    fn print_last_received(&self, next: &State, out: &mut Out) -> Step {
+        if next.mode != Mode::Receive {
+            return Err(Reject::new(
+                "RECEIVE ONLY",
+                "CMD-PRINT prints the label of the line just received: scan it in receive mode",
+            ));
+        }
+        let last = self
+            .undo
+            .back()
+            .and_then(|g| g.movements.last())
+            .map(|(_, m)| m)
+            .filter(|m| m.kind == MovementKind::Receive);
+        let Some(line) = last else {
+            return Err(Reject::new(
+                "NOTHING TO PRINT",
+                "Nothing was received just before: receive the unit, then scan CMD-PRINT",
+            ));
+        };
+        let what = match (&line.serial, &line.lot) {
+            (Some(serial), _) => format!("serial {serial} of {}", line.sku),
+            (None, Some(lot)) => format!("lot {} of {}", lot.code, line.sku),
+            (None, None) => line.sku.clone(),
+        };
+        out.print = Some(PrintRequest {
+            sku: line.sku.clone(),
+            serial: line.serial.clone(),
+            lot: line.lot.clone(),
+        });
+        Ok(Feedback::ok("PRINT", format!("Label of {what}")))
     }
 
     fn done(&self, next: &mut State, world: &dyn World, out: &mut Out) -> Step {

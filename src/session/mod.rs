@@ -29,7 +29,9 @@ mod state;
 pub mod world;
 
 pub use count::{Count, CountedQty, CountedSerial, Difference, DifferenceKind};
-pub use proposal::{CountBooking, Feedback, LookupRequest, MovementDraft, Proposal, Settlement};
+pub use proposal::{
+    CountBooking, Feedback, LookupRequest, MovementDraft, PrintRequest, Proposal, Settlement,
+};
 pub use state::{Mode, OpenDocument, Pending, State, Tote, ToteLine};
 pub use world::World;
 
@@ -113,6 +115,7 @@ struct Out {
     is_undo: bool,
     warnings: Vec<String>,
     count: Option<CountBooking>,
+    print: Option<PrintRequest>,
 }
 
 /// The scan-state machine of one station.
@@ -186,6 +189,7 @@ impl Session {
             lookup: out.lookup,
             warnings: out.warnings,
             count: out.count,
+            print: out.print,
         }
     }
 

@@ -119,6 +119,17 @@ pub struct Proposal {
     pub warnings: Vec<String>,
     /// The count this scan books: its movements are that count's document.
     pub count: Option<CountBooking>,
+    /// The label this scan asks to be printed.
+    pub print: Option<PrintRequest>,
+}
+
+/// A label to print (`CMD-PRINT`): the unit, lot or product of the line just received. The
+/// session only asks; the core renders it and sends it to the `[labels]` printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintRequest {
+    pub sku: String,
+    pub serial: Option<String>,
+    pub lot: Option<LotSpec>,
 }
 
 /// A booked count, the document of its movements: a reference such as

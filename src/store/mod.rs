@@ -14,6 +14,7 @@ mod counts;
 mod documents;
 mod epcis;
 mod journal;
+mod labels;
 mod migrations;
 mod picking;
 mod reports;
@@ -29,6 +30,7 @@ pub use counts::CountSummary;
 pub use documents::{DocumentBooked, DocumentHead, DocumentSheet, DocumentSheetLine};
 pub use epcis::{EpcisFilter, EpcisLotChange, EpcisMovement, Undone};
 pub use journal::{Committed, CountDocument, Group, NewMovement, Refusal, ScanRecord};
+pub use labels::ReceivedSerial;
 pub use migrations::SCHEMA_VERSION;
 pub use picking::PickStock;
 pub use reports::{
