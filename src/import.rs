@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-/// A problem with a CSV file: where, and what.
+/// A problem with a CSV file: where, and what. The message is shown with its control
+/// characters escaped, since it may quote the file.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+#[error("{file}{}: {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), escaped(message))]
 pub struct CsvError {
     pub file: String,
     pub line: Option<u64>,
@@ -41,6 +42,25 @@ const ORDERS: Columns = Columns {
     required: &["ref", "kind", "partner", "sku", "qty"],
     optional: &[],
 };
+
+/// The longest value a field may hold, in characters: the longest scan the station reads
+/// (`input.max_scan_len`'s default), so that every code can be scanned and every name
+/// fits on a screen.
+pub const MAX_FIELD_CHARS: usize = 4096;
+
+/// Control characters written as escapes, so that a message quoting a file cannot drive the
+/// terminal that shows it.
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 /// Rows of a CSV file as column name → value, with their lines.
 struct Table {
@@ -81,6 +101,12 @@ impl Table {
                 .chain(columns.optional)
                 .find(|c| **c == name);
             match known {
+                Some(c) if index.iter().any(|(_, seen)| seen == c) => {
+                    return Err(err(
+                        Some(1),
+                        format!("the column '{c}' is in the header row twice"),
+                    ));
+                }
                 Some(c) => index.push((i, c)),
                 None => {
                     return Err(err(
@@ -116,10 +142,31 @@ impl Table {
             if record.iter().all(str::is_empty) {
                 continue;
             }
-            let row = index
-                .iter()
-                .map(|&(i, c)| (c, record.get(i).unwrap_or("").to_owned()))
-                .collect();
+            let mut row = HashMap::with_capacity(index.len());
+            for &(i, column) in &index {
+                let value = record.get(i).unwrap_or("");
+                if let Some(c) = value.chars().find(|c| c.is_control()) {
+                    return Err(err(
+                        Some(line),
+                        format!(
+                            "{column}: the value contains the control character {}; remove it \
+                             (a line break inside quotes counts as one)",
+                            c.escape_default()
+                        ),
+                    ));
+                }
+                let chars = value.chars().count();
+                if chars > MAX_FIELD_CHARS {
+                    return Err(err(
+                        Some(line),
+                        format!(
+                            "{column}: the value has {chars} characters, more than the \
+                             {MAX_FIELD_CHARS} a field may hold"
+                        ),
+                    ));
+                }
+                row.insert(column, value.to_owned());
+            }
             rows.push((line, row));
         }
         Ok(Table {
