@@ -400,6 +400,19 @@ impl Session {
     }
 }
 
+/// The count a GS1 barcode gives (AI 37 or 30), which must be at least one: a count of zero
+/// would propose a movement of nothing (found by the fuzz target `session`).
+pub(super) fn gs1_count(count: Option<u32>) -> Result<Option<u32>, Reject> {
+    match count {
+        Some(0) => Err(Reject::new(
+            "BAD COUNT",
+            "This GS1 barcode counts 0 items (AI 30 or 37): nothing to record. Scan the \
+             items' own barcode",
+        )),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The pairing rules of SPEC §4, scan by scan, over the warehouse in memory.
@@ -654,18 +667,5 @@ mod tests {
         let r = desk.run(&format!("CMD-RECEIVE\n{LAPTOP}\nSN-9999-0001"));
         expect(&r[2], Outcome::Ok, "Laptop X1 Carbon");
         assert_eq!(r.len(), 3);
-    }
-}
-
-/// The count a GS1 barcode gives (AI 37 or 30), which must be at least one: a count of zero
-/// would propose a movement of nothing (found by the fuzz target `session`).
-pub(super) fn gs1_count(count: Option<u32>) -> Result<Option<u32>, Reject> {
-    match count {
-        Some(0) => Err(Reject::new(
-            "BAD COUNT",
-            "This GS1 barcode counts 0 items (AI 30 or 37): nothing to record. Scan the \
-             items' own barcode",
-        )),
-        other => Ok(other),
     }
 }
