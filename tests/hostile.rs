@@ -224,8 +224,8 @@ fn scans() -> Vec<ScanCase> {
         (
             "escape in OP-",
             b("OP-\x1b]0;x\x07"),
-            "error",
-            "OP-\\u{1b}]0;x\\u{7} holds no operator code",
+            "ok",
+            "Operator \\u{1b}]0;x\\u{7} logged in",
         ),
         (
             "empty CMD-",

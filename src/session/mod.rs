@@ -299,7 +299,9 @@ impl Session {
                 ));
             }
             Classified::Operator { code } => {
-                if code.trim().is_empty() || code.chars().any(char::is_control) {
+                // A code with control characters is recorded as scanned and shown escaped,
+                // like a lot or a serial; an empty one is no operator at all.
+                if code.trim().is_empty() {
                     return Err(Reject::new(
                         "BAD OPERATOR",
                         format!(
