@@ -1118,10 +1118,24 @@ fn invalid_at(text: &str, path: &Path, offset: usize, message: String) -> Config
     ConfigError::Invalid {
         path: path.to_owned(),
         line: line_index + 1,
-        key,
-        text: line_text,
-        message,
+        key: escaped(&key),
+        text: escaped(&line_text),
+        message: escaped(&message),
     }
+}
+
+/// Control characters written as escapes: a config that is binary, or holds an escape
+/// sequence, is quoted in its error message and must not drive the terminal that shows it.
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// An error about `section.key`, placed at the line that sets it (or line 1 when the file
@@ -1147,7 +1161,7 @@ fn invalid_key(text: &str, path: &Path, section: &str, key: &str, message: Strin
             line: 1,
             key: format!("{section}.{key}"),
             text: String::new(),
-            message,
+            message: escaped(&message),
         },
     }
 }

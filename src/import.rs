@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-/// A problem with a CSV file: where, and what.
+/// A problem with a CSV file: where, and what. The message is shown with its control
+/// characters escaped, since it may quote the file.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+#[error("{file}{}: {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), escaped(message))]
 pub struct CsvError {
     pub file: String,
     pub line: Option<u64>,
@@ -42,6 +43,25 @@ const ORDERS: Columns = Columns {
     optional: &[],
 };
 
+/// The longest value a field may hold, in characters: the longest scan the station reads
+/// (`input.max_scan_len`'s default), so that every code can be scanned and every name
+/// fits on a screen.
+pub const MAX_FIELD_CHARS: usize = 4096;
+
+/// Control characters written as escapes, so that a message quoting a file cannot drive the
+/// terminal that shows it.
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Rows of a CSV file as column name → value, with their lines.
 struct Table {
     file: String,
@@ -55,11 +75,30 @@ impl Table {
             line,
             message,
         };
+        // Read whole (catalog files are small), so that a record's line is counted from its
+        // byte offset: the csv crate's own line count is one short after CRLF line ends.
+        let mut data = Vec::new();
+        let mut input = input;
+        input
+            .read_to_end(&mut data)
+            .map_err(|e| err(None, format!("cannot read the file: {e}")))?;
+        let line_at = |position: Option<&csv::Position>| {
+            position.map(|p| {
+                // After CRLF the position is at the LF: the record starts past the line end.
+                let mut start = usize::try_from(p.byte())
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                while data.get(start).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+                    start += 1;
+                }
+                1 + data[..start].iter().filter(|b| **b == b'\n').count() as u64
+            })
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
             .trim(csv::Trim::All)
-            .from_reader(input);
+            .from_reader(&data[..]);
         let headers = reader
             .headers()
             .map_err(|e| {
@@ -81,6 +120,12 @@ impl Table {
                 .chain(columns.optional)
                 .find(|c| **c == name);
             match known {
+                Some(c) if index.iter().any(|(_, seen)| seen == c) => {
+                    return Err(err(
+                        Some(1),
+                        format!("the column '{c}' is in the header row twice"),
+                    ));
+                }
                 Some(c) => index.push((i, c)),
                 None => {
                     return Err(err(
@@ -108,18 +153,36 @@ impl Table {
         }
         let mut rows = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map(|p| p.line());
-                err(line, csv_reason(&e))
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
+            let record = record.map_err(|e| err(line_at(e.position()), csv_reason(&e)))?;
+            let line = line_at(record.position()).unwrap_or(0);
             if record.iter().all(str::is_empty) {
                 continue;
             }
-            let row = index
-                .iter()
-                .map(|&(i, c)| (c, record.get(i).unwrap_or("").to_owned()))
-                .collect();
+            let mut row = HashMap::with_capacity(index.len());
+            for &(i, column) in &index {
+                let value = record.get(i).unwrap_or("");
+                if let Some(c) = value.chars().find(|c| c.is_control()) {
+                    return Err(err(
+                        Some(line),
+                        format!(
+                            "{column}: the value contains the control character {}; remove it \
+                             (a line break inside quotes counts as one)",
+                            c.escape_default()
+                        ),
+                    ));
+                }
+                let chars = value.chars().count();
+                if chars > MAX_FIELD_CHARS {
+                    return Err(err(
+                        Some(line),
+                        format!(
+                            "{column}: the value has {chars} characters, more than the \
+                             {MAX_FIELD_CHARS} a field may hold"
+                        ),
+                    ));
+                }
+                row.insert(column, value.to_owned());
+            }
             rows.push((line, row));
         }
         Ok(Table {
@@ -407,6 +470,23 @@ mod tests {
         assert_eq!(
             err_of(read_orders("o.csv", zero.as_bytes(), &prefixes)),
             "o.csv line 2: qty '0' is not a whole number of 1 or more"
+        );
+    }
+
+    #[test]
+    fn lines_are_file_lines_after_crlf_and_quoted_line_breaks() {
+        // Found by the fuzz target `import`: after CRLF line ends every row was said to be
+        // one line up, so an error named the line above the one to fix.
+        let crlf = "sku,name,tracking,barcodes\r\nA,a,none,\r\nB,b,none,\r\nC,c,batch,\r\n";
+        let good = crlf.replace("C,c,batch,\r\n", "");
+        let rows = read_products("p.csv", good.as_bytes()).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+        assert!(
+            err_of(read_products("p.csv", crlf.as_bytes())).starts_with("p.csv line 4: tracking:")
+        );
+        let quoted = "code,name\nA,\"Aisle\"\nB,\"Two\nlines\"\n";
+        assert!(
+            err_of(read_locations("l.csv", quoted.as_bytes())).starts_with("l.csv line 3: name:")
         );
     }
 

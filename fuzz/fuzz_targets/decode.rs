@@ -1,7 +1,7 @@
 //! Fuzz target for the barcode layer: any bytes, taken as a scan, go through the raw,
 //! bracketed and Digital Link parsers and the classifier without a panic, and any raw
 //! element string that parses reads back identically from the message's bracketed and raw
-//! forms. Run with `cargo +nightly fuzz run decode` from the repository root.
+//! forms. Run from the repository root (docs/reliability.md, "Fuzzing", says how on stable).
 
 #![no_main]
 

@@ -19,6 +19,19 @@ pub fn run(ctx: &Context, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     match cmd {
         DbCommand::Verify => {
+            let damage = store.damage()?;
+            if !damage.is_empty() {
+                eprintln!(
+                    "{} is damaged: SQLite's check of its pages found {} problem(s); restore the \
+                     last backup, and keep this file for support:",
+                    ctx.db_path.display(),
+                    damage.len()
+                );
+                for line in &damage {
+                    eprintln!("  {line}");
+                }
+                return Ok(ExitCode::from(1));
+            }
             let differences = store.verify()?;
             if differences.is_empty() {
                 outln!(

@@ -21,6 +21,7 @@ use crate::barcode::classify::{Classified, Classifier, ScanLookup, expand_typed_
 use crate::barcode::gs1::{Element, Measure};
 use crate::barcode::image::{Position, find_symbols};
 use crate::config::{Config, Env};
+use crate::session::shown;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -144,10 +145,7 @@ pub fn decode_one(
 
 /// The human-readable account of one decoded scan.
 pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) -> String {
-    let mut lines = vec![format!(
-        "scan:      {}",
-        decoded.input.replace('\x1d', "<GS>")
-    )];
+    let mut lines = vec![format!("scan:      {}", decoded.input)];
     let kind = match classified {
         Classified::Command(c) => format!("command {}", c.word()),
         Classified::Location { code, known } => match known {
@@ -223,7 +221,13 @@ pub fn describe(decoded: &Decoded, classified: &Classified, today: NaiveDate) ->
     if let Some(e) = &decoded.error {
         lines.push(format!("error:     {e}"));
     }
-    lines.join("\n")
+    // Every line quotes the scan or text read from it (a GS1 error names the character it
+    // refused): escaped, so no control character or escape sequence reaches the terminal.
+    lines
+        .iter()
+        .map(|l| shown(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The bracketed form, each element with its title (dates resolved), and the measures.
@@ -261,7 +265,7 @@ pub fn decode_all(
         let (decoded, classified) = decode_one(classifier, lookup, &input)?;
         all_valid &= decoded.error.is_none();
         if json {
-            writeln!(out, "{}", serde_json::to_string(&decoded)?)?;
+            writeln!(out, "{}", super::json_line(&decoded)?)?;
         } else {
             if !first {
                 writeln!(out)?;
@@ -330,13 +334,13 @@ pub fn decode_images(
                     format: &symbol.format,
                     decoded: &decoded,
                 };
-                writeln!(out, "{}", serde_json::to_string(&line)?)?;
+                writeln!(out, "{}", super::json_line(&line)?)?;
             } else {
                 if !first {
                     writeln!(out)?;
                 }
                 let p = symbol.position;
-                writeln!(out, "file:      {shown}")?;
+                writeln!(out, "file:      {}", crate::session::shown(&shown))?;
                 writeln!(
                     out,
                     "position:  x {} y {}, {}×{} px ({})",

@@ -268,7 +268,7 @@ fn print_event(event: &InputEvent, json: bool) -> anyhow::Result<()> {
             }),
             InputEvent::InputError(e) => json!({"event": "error", "message": e.to_string()}),
         };
-        serde_json::to_writer(&mut out, &line)?;
+        super::json_to_writer(&mut out, &line)?;
         writeln!(out)?;
     } else {
         match event {

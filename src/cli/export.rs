@@ -247,7 +247,7 @@ impl<W: Write> Sink<W> {
             Sink::Json { out, first } => {
                 out.write_all(if *first { b"[\n" } else { b",\n" })?;
                 *first = false;
-                serde_json::to_writer(&mut *out, row).map_err(std::io::Error::other)
+                super::json_to_writer(&mut *out, row).map_err(std::io::Error::other)
             }
         }
     }

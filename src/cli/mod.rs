@@ -227,9 +227,52 @@ pub(crate) use outln;
 /// Writes one JSON document and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value).context("cannot write JSON")?;
+    json_to_writer(&mut out, value).context("cannot write JSON")?;
     writeln!(out)?;
     Ok(())
+}
+
+/// JSON that is safe to print on a terminal: serde_json escapes the C0 controls, and this
+/// formatter also writes DEL, the C1 controls and the invisible format characters (see
+/// `session::shown`) as `\u` escapes, so that a value read from a barcode or a file cannot
+/// drive the terminal; any JSON reader still gets the exact value.
+struct TerminalSafe;
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if c == '\u{7f}'
+                || ('\u{80}'..='\u{9f}').contains(&c)
+                || crate::session::is_invisible_format(c)
+            {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// Writes `value` as JSON through [`TerminalSafe`].
+pub fn json_to_writer<W: Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, TerminalSafe);
+    value.serialize(&mut serializer)
+}
+
+/// `value` as one line of JSON, through [`TerminalSafe`].
+pub fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    json_to_writer(&mut out, value)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A text table with aligned columns, the last column right-aligned (quantities).

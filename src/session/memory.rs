@@ -26,11 +26,11 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeMap;
 
 /// Stock by product, location and lot (`None`: the product is not lot-tracked).
-type StockKey = (String, String, Option<String>);
+pub type StockKey = (String, String, Option<String>);
 
 /// The warehouse: catalog, stock, lots, serials and documents.
 #[derive(Debug, Default, Clone)]
-pub(super) struct Warehouse {
+pub struct Warehouse {
     products: Vec<ProductFacts>,
     /// Normalised barcode → SKU and the units one scan stands for.
     barcodes: BTreeMap<String, (String, u32)>,
@@ -186,6 +186,15 @@ impl Warehouse {
 
     fn facts(&self, sku: &str) -> Option<&ProductFacts> {
         self.products.iter().find(|p| p.sku == sku)
+    }
+
+    /// A stock line below zero, if any: the store's triggers would refuse the movement
+    /// that made it, so the session should never propose one.
+    pub fn below_zero(&self) -> Option<(&StockKey, i64)> {
+        self.stock
+            .iter()
+            .find(|(_, qty)| **qty < 0)
+            .map(|(key, qty)| (key, *qty))
     }
 
     /// Applies recorded movements as the store's projections would.
@@ -415,7 +424,7 @@ impl ScanLookup for Warehouse {
 /// A station over a [`Warehouse`]: classifies, proposes, records and settles each scan as
 /// the core does, two seconds apart on its own clock.
 #[derive(Debug)]
-pub(super) struct Desk {
+pub struct Desk {
     pub session: Session,
     pub world: Warehouse,
     pub clock: DateTime<Utc>,

@@ -20,8 +20,10 @@
 mod commands;
 mod count;
 mod lines;
-#[cfg(test)]
-mod memory;
+// The in-memory world: the session's unit tests, and the fuzz target of the session
+// (`fuzz/`, which builds scantrail with the `fuzzing` feature).
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod memory;
 mod pairing;
 mod partial;
 mod proposal;
@@ -301,6 +303,18 @@ impl Session {
                 ));
             }
             Classified::Operator { code } => {
+                // A code with control characters is recorded as scanned and shown escaped,
+                // like a lot or a serial; an empty one is no operator at all.
+                if code.trim().is_empty() {
+                    return Err(Reject::new(
+                        "BAD OPERATOR",
+                        format!(
+                            "{} holds no operator code that can be recorded: scan your own \
+                             operator badge",
+                            shown(&scan.raw)
+                        ),
+                    ));
+                }
                 next.operator = Some(code.clone());
                 return Ok(Feedback::ok("HELLO", format!("Operator {code} logged in")));
             }
@@ -406,15 +420,25 @@ impl Session {
     }
 }
 
-/// Control characters and escapes in a scan are shown escaped, never sent raw to a screen.
+/// Control characters and escapes in a scan are shown escaped, never sent raw to a screen;
+/// so are the invisible format characters (bidirectional overrides and isolates, zero-width
+/// spaces and joiners, the byte-order mark), which would reorder the line on screen or make
+/// two different scans look the same.
 pub fn shown(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\x1d' => "<GS>".to_owned(),
-            c if c.is_control() => c.escape_default().to_string(),
+            c if c.is_control() || is_invisible_format(c) => c.escape_default().to_string(),
             c => c.to_string(),
         })
         .collect()
+}
+
+/// Unicode format characters that change how a line is laid out or hide in it.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 #[cfg(test)]

@@ -129,7 +129,9 @@ impl Session {
             lot: message.lot().map(str::to_owned),
             expiry: message.expiry(today),
             serial: message.serial().map(str::to_owned),
-            qty: message.count().or(next.armed_qty).unwrap_or(product.units),
+            qty: gs1_count(message.count())?
+                .or(next.armed_qty)
+                .unwrap_or(product.units),
         };
         self.gs1_line(next, now, line, world, out)
     }
@@ -212,6 +214,13 @@ impl Session {
         world: &dyn World,
         out: &mut Out,
     ) -> Step {
+        if text.trim().is_empty() {
+            // Found by the fuzz target `session`: an empty scan was taken as the lot.
+            return Err(Reject::new(
+                "EMPTY SCAN",
+                "The scan was empty: it is no lot, serial or product. Scan the label again",
+            ));
+        }
         match next.pending.clone() {
             Pending::Lot { product, qty, .. } => {
                 next.pending = Pending::None;
@@ -391,6 +400,19 @@ impl Session {
     }
 }
 
+/// The count a GS1 barcode gives (AI 37 or 30), which must be at least one: a count of zero
+/// would propose a movement of nothing (found by the fuzz target `session`).
+pub(super) fn gs1_count(count: Option<u32>) -> Result<Option<u32>, Reject> {
+    match count {
+        Some(0) => Err(Reject::new(
+            "BAD COUNT",
+            "This GS1 barcode counts 0 items (AI 30 or 37): nothing to record. Scan the \
+             items' own barcode",
+        )),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The pairing rules of SPEC §4, scan by scan, over the warehouse in memory.
@@ -411,6 +433,33 @@ mod tests {
             "expected {text:?} in {:?}",
             feedback.message
         );
+    }
+
+    #[test]
+    fn a_gs1_count_of_zero_and_an_empty_lot_are_refused() {
+        // Found by the fuzz target `session`: "]C1" (01) with (30) 0, then an empty scan,
+        // proposed a receipt of 0 aspirin of lot "".
+        let mut desk = Desk::demo();
+        let p = desk.scan("]C10100614141000012300");
+        expect(&p.feedback, Outcome::Error, "counts 0 items");
+        assert!(p.movements.is_empty());
+        assert_eq!(desk.session.state().pending, Pending::None);
+        desk.scan("CMD-ACK");
+        let p = desk.scan("]C10100614141000012");
+        assert_eq!(p.feedback.outcome, Outcome::Ok, "{}", p.feedback.message);
+        assert!(matches!(desk.session.state().pending, Pending::Lot { .. }));
+        for empty in ["", "   "] {
+            let p = desk.scan(empty);
+            expect(&p.feedback, Outcome::Error, "The scan was empty");
+            assert!(p.movements.is_empty());
+            let p = desk.scan("CMD-ACK");
+            assert_ne!(p.feedback.outcome, Outcome::Error, "{}", p.feedback.message);
+        }
+        // The pairing still waits: the lot goes on it.
+        let p = desk.scan("L2026-118");
+        expect(&p.feedback, Outcome::Ok, "lot L2026-118");
+        assert_eq!(p.movements.len(), 1);
+        assert!(p.movements[0].qty >= 1);
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl Session {
             lot: message.lot().map(str::to_owned),
             expiry: message.expiry(now.date_naive()),
             serial: message.serial().map(str::to_owned),
-            qty: message.count().or(next.armed_qty).unwrap_or(product.units),
+            qty: super::pairing::gs1_count(message.count())?
+                .or(next.armed_qty)
+                .unwrap_or(product.units),
             product,
         };
         self.gs1_line(next, now, line, world, out)

@@ -58,6 +58,11 @@ pub enum StoreError {
         path: PathBuf,
         cause: rusqlite::Error,
     },
+    #[error(
+        "cannot open the database {path}: {cause}; nothing was written. Check that the disk \
+         is not full (`df`) and that the folder is writable, then try again"
+    )]
+    OpenIo { path: PathBuf, cause: String },
     #[error("cannot create the folder {path} for the database: {cause}")]
     CreateDir {
         path: PathBuf,
@@ -75,6 +80,23 @@ pub enum StoreError {
     },
     #[error("there is no database at {0}; create one with `scantrail init`")]
     Missing(PathBuf),
+    #[error(
+        "the database {0} is an empty file (0 bytes), not a scantrail database; nothing was \
+         changed. If it should hold this station's journal, restore it from a backup; to start \
+         anew, remove it and run `scantrail init`"
+    )]
+    Empty(PathBuf),
+    #[error(
+        "the database {path} is damaged or is not a scantrail database ({cause}); nothing was \
+         changed. Keep the file for support and restore the last backup (`scantrail db backup` \
+         makes one)"
+    )]
+    DamagedFile { path: PathBuf, cause: String },
+    #[error(
+        "the database is damaged ({0}); nothing was written. Stop this station, keep the file \
+         for support and restore the last backup"
+    )]
+    Damaged(String),
     #[error(
         "the database is busy: another program holds it longer than busy_timeout_ms; try again"
     )]
@@ -99,11 +121,54 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Damaged(sqlite_cause(&e))
+            }
             _ => match Refusal::from_sqlite(&e) {
                 Some(r) => StoreError::Refused(r),
                 None => StoreError::Sqlite(e),
             },
         }
+    }
+}
+
+/// SQLite's own words for an error, without rusqlite's wrapping.
+fn sqlite_cause(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqliteFailure(f, None) => f.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An error met while opening `path`: a damaged file or one that is no database is said
+/// as such, whatever step of the opening met it.
+fn open_error(path: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Damaged(cause) => StoreError::DamagedFile {
+            path: path.to_owned(),
+            cause,
+        },
+        StoreError::Open { cause, .. }
+            if matches!(
+                cause.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ) =>
+        {
+            StoreError::DamagedFile {
+                path: path.to_owned(),
+                cause: sqlite_cause(&cause),
+            }
+        }
+        StoreError::Open { cause, .. }
+            if cause.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
+        {
+            StoreError::OpenIo {
+                path: path.to_owned(),
+                cause: sqlite_cause(&cause),
+            }
+        }
+        other => other,
     }
 }
 
@@ -143,8 +208,13 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if !path.exists() {
-            return Err(StoreError::Missing(path.to_owned()));
+        match std::fs::metadata(path) {
+            Err(_) => return Err(StoreError::Missing(path.to_owned())),
+            // SQLite would take an empty file for a new database and write one into it.
+            Ok(m) if m.is_file() && m.len() == 0 => {
+                return Err(StoreError::Empty(path.to_owned()));
+            }
+            Ok(_) => {}
         }
         let conn = Connection::open_with_flags(path, flags).map_err(|cause| StoreError::Open {
             path: path.to_owned(),
@@ -153,7 +223,11 @@ impl Store {
         Store::setup(conn, path, config)
     }
 
-    fn setup(mut conn: Connection, path: &Path, config: &DatabaseConfig) -> Result<Store> {
+    fn setup(conn: Connection, path: &Path, config: &DatabaseConfig) -> Result<Store> {
+        Store::setup_inner(conn, path, config).map_err(|e| open_error(path, e))
+    }
+
+    fn setup_inner(mut conn: Connection, path: &Path, config: &DatabaseConfig) -> Result<Store> {
         apply_pragmas(&conn, config).map_err(|cause| StoreError::Open {
             path: path.to_owned(),
             cause,
@@ -190,6 +264,16 @@ impl Store {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?;
         Ok(())
+    }
+
+    /// SQLite's quick check of every page and index: empty when the file is sound, else
+    /// what it found damaged (at most 20 lines).
+    pub fn damage(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare("PRAGMA quick_check(20)")?;
+        let lines = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(lines.into_iter().filter(|l| l != "ok").collect())
     }
 
     /// The schema version of the open database.

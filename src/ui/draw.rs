@@ -579,7 +579,7 @@ fn draw_help(frame: &mut Frame, area: Rect, view: &View, screen: &Screen) {
     if !view.typing.is_empty() {
         let line = Line::from(vec![
             Span::styled(" typed ", Style::new().add_modifier(Modifier::REVERSED)),
-            Span::raw(format!(" {}_  (Enter to scan it)", view.typing)),
+            Span::raw(format!(" {}_  (Enter to scan it)", shown(&view.typing))),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;

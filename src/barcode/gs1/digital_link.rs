@@ -179,8 +179,16 @@ fn decode(raw: &str, in_query: bool) -> Result<String, Gs1Error> {
     } else {
         std::borrow::Cow::Borrowed(raw)
     };
-    let value = percent_decode(&raw)
-        .ok_or_else(|| bad("a '%' is not followed by two hexadecimal digits"))?;
+    let value = percent_decode(&raw).ok_or_else(|| {
+        let well_formed = raw.split('%').skip(1).all(|after| {
+            after.len() >= 2 && after.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit)
+        });
+        if well_formed {
+            bad("the %-escapes of a value do not decode to UTF-8 text")
+        } else {
+            bad("a '%' is not followed by two hexadecimal digits")
+        }
+    })?;
     if value.contains('\0') {
         return Err(bad("a value holds the character %00"));
     }
