@@ -1124,9 +1124,10 @@ fn invalid_at(text: &str, path: &Path, offset: usize, message: String) -> Config
     }
 }
 
-/// Control characters written as escapes: a config that is binary, or holds an escape
-/// sequence, is quoted in its error message and must not drive the terminal that shows it.
-fn escaped(text: &str) -> String {
+/// Control characters written as escapes: a file that is binary, or holds an escape
+/// sequence, is quoted in its error message (a config here, a CSV file in `import`) and must
+/// not drive the terminal that shows it.
+pub(crate) fn escaped(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() {

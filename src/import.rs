@@ -7,7 +7,7 @@
 //! the store writes the rows all-or-nothing.
 
 use crate::barcode::gtin::{Gtin, GtinError};
-use crate::config::BarcodeConfig;
+use crate::config::{BarcodeConfig, escaped};
 use crate::domain::{DocumentKind, SerialPattern, Tracking};
 use crate::store::{LocationRow, OrderRow, ProductRow};
 use std::collections::HashMap;
@@ -47,20 +47,6 @@ const ORDERS: Columns = Columns {
 /// (`input.max_scan_len`'s default), so that every code can be scanned and every name
 /// fits on a screen.
 pub const MAX_FIELD_CHARS: usize = 4096;
-
-/// Control characters written as escapes, so that a message quoting a file cannot drive the
-/// terminal that shows it.
-fn escaped(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
 
 /// Rows of a CSV file as column name → value, with their lines.
 struct Table {

@@ -482,16 +482,7 @@ impl Store {
                 "SELECT id, product_id, code, expiry, status, status_reason FROM lots
                  WHERE product_id = ?1 AND code = ?2",
             )?
-            .query_row(params![product, code], |r| {
-                Ok(LotInfo {
-                    id: r.get(0)?,
-                    product: r.get(1)?,
-                    code: r.get(2)?,
-                    expiry: r.get(3)?,
-                    status: super::journal::word_col(r, 4)?,
-                    reason: r.get(5)?,
-                })
-            })
+            .query_row(params![product, code], lot_info)
             .optional()?)
     }
 
@@ -548,4 +539,16 @@ pub(super) fn partner_id(tx: &Transaction<'_>, name: &str) -> Result<PartnerId> 
     Ok(tx
         .prepare_cached("SELECT id FROM partners WHERE name = ?1")?
         .query_row([name], |r| r.get(0))?)
+}
+
+/// A `lots` row read as `SELECT id, product_id, code, expiry, status, status_reason`.
+pub(super) fn lot_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<LotInfo> {
+    Ok(LotInfo {
+        id: r.get(0)?,
+        product: r.get(1)?,
+        code: r.get(2)?,
+        expiry: r.get(3)?,
+        status: super::journal::word_col(r, 4)?,
+        reason: r.get(5)?,
+    })
 }

@@ -93,16 +93,7 @@ impl Store {
             .prepare_cached(
                 "SELECT id, product_id, code, expiry, status, status_reason FROM lots WHERE id = ?1",
             )?
-            .query_row([lot], |r| {
-                Ok(LotInfo {
-                    id: r.get(0)?,
-                    product: r.get(1)?,
-                    code: r.get(2)?,
-                    expiry: r.get(3)?,
-                    status: super::journal::word_col(r, 4)?,
-                    reason: r.get(5)?,
-                })
-            })
+            .query_row([lot], super::catalog::lot_info)
             .optional()?)
     }
 
