@@ -19,10 +19,9 @@ pub struct DocumentArgs {
     /// The document's reference: PO-…, SO-…, RMA-….
     #[arg(value_name = "REF")]
     pub reference: String,
-    /// One JSON document: {"reference","kind","form","status","partner","date","station",
-    /// "lines":[{"line","sku","name","tracking","ordered","done","open","items","returned",
-    /// "take","short"}]}, each item {"lot","expiry","location","qty","serials"}
-    /// (docs/labels.md, "Documents").
+    /// One JSON document: reference, kind, form, status, partner, date, station and its
+    /// lines, each with what was ordered, done and open and its items (lot, expiry,
+    /// location, quantity, serials); the whole shape is in docs/labels.md, "Documents".
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// `text` for a terminal (the default) or `pdf` (then -o is required).
