@@ -2160,6 +2160,8 @@ async fn the_read_commands_answer_from_the_centre(db: Db) -> CaseResult {
         &format!("CMD-PICK\nSO-7781\nLOC-DOCK\n{LAPTOP}\nSN-9200-0001\n{ASPIRIN_LOT}\n"),
         "ok",
     )?;
+    // An error has its row in the scan log too, at the station and at the centre.
+    pack3.scan("LOC-NOWHERE\n", "error")?;
     pack3.ok(&["sync"])?;
     // Dock 1 has pulled everything: its books are the warehouse's, and the centre's answers
     // (through dock 1's own role, from its [sync] url) must be the same documents.
@@ -2231,6 +2233,27 @@ async fn the_read_commands_answer_from_the_centre(db: Db) -> CaseResult {
     ensure!(
         centre == local && local.0.starts_with("id,group,at,station"),
         "CSV export --central: {centre:?}\nlocal: {local:?}"
+    );
+    // The scan log: every station's scans, whatever their outcome, in a station's columns.
+    let local = by_id(&dock1.json(&["export", "scans", "--format", "json"])?);
+    let centre = by_id(&pack3.json(&["export", "scans", "--format", "json", "--central"])?);
+    ensure!(
+        centre == local
+            && local.iter().any(|s| s["station"] == "pack3"
+                && s["raw"] == "LOC-NOWHERE"
+                && s["outcome"] == "error")
+            && local
+                .iter()
+                .any(|s| s["station"] == "dock1" && s["raw"] == ASPIRIN_LOT),
+        "export scans --central:\n{centre:?}\nlocal:\n{local:?}"
+    );
+    let local = csv_sorted(&dock1.ok(&["export", "scans", "--format", "csv"])?);
+    let centre = csv_sorted(&dock1.ok(&["export", "scans", "--format", "csv", "--central"])?);
+    ensure!(
+        centre == local
+            && local.0 == "id,at,station,operator,device,raw,outcome,message"
+            && local.1.iter().any(|l| l.contains("L-CEN-7<GS>17280229")),
+        "CSV export scans --central: {centre:?}\nlocal: {local:?}"
     );
     // Not known anywhere: the centre says so, and the command fails.
     let (code, _, err) = dock1.run(&["trace", "serial", "SN-404", "--central"]);

@@ -1,7 +1,9 @@
 //! kill -9 of `scantrail replay`: a long scan file replayed on the demo warehouse, the
 //! process SIGKILLed at a random moment, round after round on the same database. After each
 //! kill: `db verify` is clean, every scan whose outcome `replay --json` printed with its
-//! movements is in the journal as one whole group, and no tote is there in part.
+//! movements is in the journal as one whole group, every scan whose outcome was printed
+//! (commands and lookups too) has its row in the scan log (`export scans`) with that
+//! outcome and message, and no tote is there in part.
 //!
 //! `SCANTRAIL_CRASH_ROUNDS=30 cargo test --test crash_replay -- --nocapture` is the long
 //! run (default 4 rounds); `SCANTRAIL_CRASH_SEED=N` repeats one run's moments.
@@ -69,6 +71,15 @@ fn fact(m: &Value) -> Fact {
     (s("kind").unwrap(), s("serial"), s("to"))
 }
 
+/// A scan as its outcome was printed and as the scan log keeps it: the scan, its outcome and
+/// its message.
+type Said = (String, String, String);
+
+fn said(v: &Value, scan: &str) -> Said {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    (s(scan), s("outcome"), s("message"))
+}
+
 #[test]
 fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
     let rounds: u32 = std::env::var("SCANTRAIL_CRASH_ROUNDS")
@@ -92,6 +103,7 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
     let init = scantrail(&db).args(["init", "--demo"]).output().unwrap();
     assert!(init.status.success(), "{init:?}");
     let (mut kills, mut shown_total, mut ran_out) = (0, 0, 0);
+    let mut printed_so_far: BTreeMap<Said, usize> = BTreeMap::new();
     for r in 1..=rounds {
         let file = dir.path().join(format!("round{r}.txt"));
         std::fs::write(&file, scan_file(r, 150)).unwrap();
@@ -160,6 +172,31 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
                 g
             })
             .collect();
+        // The scan log: every printed outcome, of this round and the ones before (the same
+        // database), has its row; a row may be there unprinted (committed, then killed).
+        let export = scantrail(&db)
+            .args(["export", "scans", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(export.status.success(), "{export:?}");
+        let log: Vec<Value> = serde_json::from_slice(&export.stdout).unwrap();
+        let mut logged: BTreeMap<Said, usize> = BTreeMap::new();
+        for row in &log {
+            *logged.entry(said(row, "raw")).or_default() += 1;
+        }
+        for line in &lines {
+            if let Ok(scan) = serde_json::from_str::<Value>(line) {
+                *printed_so_far.entry(said(&scan, "scan")).or_default() += 1;
+            }
+        }
+        for (scan, printed) in &printed_so_far {
+            let in_log = logged.get(scan).copied().unwrap_or(0);
+            assert!(
+                in_log >= *printed,
+                "round {r} (seed {seed}, kill at {wait_ms} ms): {scan:?} printed {printed} times, \
+                 {in_log} in the scan log"
+            );
+        }
         let mut shown = 0;
         for line in &lines {
             let Ok(scan) = serde_json::from_str::<Value>(line) else {

@@ -1,5 +1,6 @@
-//! `scantrail export movements|stock [--format csv|json]`: the journal or the stock for
-//! spreadsheets and other systems, streamed to stdout. JSON is one array. With `--central`,
+//! `scantrail export movements|stock|scans [--format csv|json]`: the journal, the stock or
+//! the scan log (every scan with its outcome, errors included) for spreadsheets and other
+//! systems, streamed to stdout. JSON is one array. With `--central`,
 //! every station's journal and the whole warehouse's stock, in the same columns, the journal
 //! read a page at a time in the centre's order.
 //!
@@ -11,7 +12,7 @@ use super::Context;
 use super::central::AskCentre;
 use crate::config::Config;
 use crate::epcis::Document;
-use crate::store::{EpcisFilter, StockFilter};
+use crate::store::{EpcisFilter, ExportScan, StockFilter};
 use crate::sync::central::EXPORT_PAGE;
 use anyhow::Context as _;
 use std::io::Write;
@@ -92,6 +93,8 @@ pub enum ExportKind {
     Movements,
     /// Stock on hand by SKU, lot and location.
     Stock,
+    /// The scan log, oldest first: every scan with its outcome and message, errors included.
+    Scans,
     /// The journal as one GS1 EPCIS 2.0 document (JSON-LD), for traceability partners.
     Epcis,
 }
@@ -114,6 +117,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         ExportKind::Epcis => return epcis(ctx, &args.epcis.filter(), &args.centre),
         ExportKind::Movements => Table::Movements,
         ExportKind::Stock => Table::Stock,
+        ExportKind::Scans => Table::Scans,
     };
     if args.centre.central {
         return central(ctx, table, args.format, &args.centre);
@@ -132,6 +136,11 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             for row in store.stock(&StockFilter::default())? {
                 sink.row(&row)?;
             }
+            sink.finish()?;
+        }
+        Table::Scans => {
+            let mut sink = Sink::new(out, args.format);
+            store.export_scans(&mut |scan| sink.scan(scan))?;
             sink.finish()?;
         }
     }
@@ -214,17 +223,31 @@ fn central(
                     sink.row(&row)?;
                 }
             }
+            Table::Scans => {
+                let mut after = 0;
+                loop {
+                    let (scans, last) = central.scans_page(after, EXPORT_PAGE).await?;
+                    if scans.is_empty() {
+                        break;
+                    }
+                    for scan in scans {
+                        sink.scan(scan)?;
+                    }
+                    after = last;
+                }
+            }
         }
         sink.finish()?;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-/// The two table exports.
+/// The table exports.
 #[derive(Debug, Clone, Copy)]
 enum Table {
     Movements,
     Stock,
+    Scans,
 }
 
 /// Rows to CSV (header from the first row's fields) or to one streamed JSON array.
@@ -250,6 +273,16 @@ impl<W: Write> Sink<W> {
                 super::json_to_writer(&mut *out, row).map_err(std::io::Error::other)
             }
         }
+    }
+
+    /// A row of the scan log. A CSV file is read by people and by spreadsheets: the scan as
+    /// the kiosk shows it (a GS as `<GS>`, other control characters escaped), so that no
+    /// scan can drive a terminal that prints the file. JSON keeps it exact (escaped by JSON).
+    fn scan(&mut self, mut scan: ExportScan) -> std::io::Result<()> {
+        if let Sink::Csv(_) = self {
+            scan.raw = crate::session::shown(&scan.raw);
+        }
+        self.row(&scan)
     }
 
     fn finish(self) -> anyhow::Result<()> {

@@ -68,7 +68,7 @@ pub enum Command {
     /// A purchase order, sales order or return as paper: pick list, packing slip, receipt,
     /// with its lots and serials; as text, JSON or PDF.
     Document(document::DocumentArgs),
-    /// Write the journal or the stock as CSV or JSON, for spreadsheets and other systems.
+    /// Write the journal, the stock or the scan log as CSV or JSON, for spreadsheets and other systems.
     Export(export::ExportArgs),
     /// Check or copy the database.
     #[command(subcommand)]

@@ -34,7 +34,7 @@ pub use labels::ReceivedSerial;
 pub use migrations::SCHEMA_VERSION;
 pub use picking::PickStock;
 pub use reports::{
-    CountedQty, ExportMovement, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace,
+    CountedQty, ExportMovement, ExportScan, LotTrace, OnHand, PartnerQty, SerialEvent, SerialTrace,
     StockFilter, StockRow,
 };
 pub use sync::{Applied, Outbox, SyncStatus};

@@ -184,6 +184,22 @@ pub struct ExportMovement {
     pub reverses: Option<String>,
 }
 
+/// One row of the scan log as exported: every scan the station knows (its own and, at a
+/// synced station, the ones pulled from others), whatever its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportScan {
+    /// The scan's id, which is also its group's: the movements it wrote name it as `group`.
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub operator: Option<String>,
+    pub device: Option<String>,
+    /// The scan exactly as read (a GS is the character 0x1D).
+    pub raw: String,
+    pub outcome: String,
+    pub message: String,
+}
+
 impl Store {
     /// Stock on hand, by SKU, lot and location: every quantity that is not zero. Below zero
     /// only at a synced station, where other stations' movements are applied as facts and
@@ -463,6 +479,33 @@ impl Store {
                 reverses: r.get::<_, Option<Uuid>>(14)?.map(|u| u.to_string()),
             };
             each(movement).map_err(|e| StoreError::Io(format!("cannot write the export: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The scan log, oldest first, one row at a time into `each` (a station's log is as long
+    /// as its journal: nothing is collected in memory).
+    pub fn export_scans(
+        &self,
+        each: &mut dyn FnMut(ExportScan) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let mut st = self.conn.prepare(
+            "SELECT id, at, station, operator, device, raw, outcome, message
+             FROM scans ORDER BY seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let scan = ExportScan {
+                id: r.get::<_, Uuid>(0)?.to_string(),
+                at: r.get(1)?,
+                station: r.get(2)?,
+                operator: r.get(3)?,
+                device: r.get(4)?,
+                raw: r.get(5)?,
+                outcome: r.get(6)?,
+                message: r.get(7)?,
+            };
+            each(scan).map_err(|e| StoreError::Io(format!("cannot write the export: {e}")))?;
         }
         Ok(())
     }

@@ -15,8 +15,8 @@ pub use target::{Target, TlsMode, read_password_file};
 
 use crate::domain::LotStatus;
 use crate::store::{
-    EpcisFilter, EpcisLotChange, EpcisMovement, ExportMovement, ImportSummary, LocationRow,
-    OrderRow, ProductRow, StockFilter, StockRow, Undone,
+    EpcisFilter, EpcisLotChange, EpcisMovement, ExportMovement, ExportScan, ImportSummary,
+    LocationRow, OrderRow, ProductRow, StockFilter, StockRow, Undone,
 };
 use crate::sync::wire::{Feed, FeedItem, PushedGroup, WireConflict};
 use serde_json::{Value, json};
@@ -44,6 +44,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "serials_missing",
         include_str!("../migrations/006_serials_missing.sql"),
     ),
+    ("scan_rows", include_str!("../migrations/007_scan_rows.sql")),
 ];
 
 /// The central schema version this binary writes.
@@ -580,6 +581,38 @@ impl Central {
             .await
             .and_then(|row| row.try_get(0))
             .map_err(|e| self.error(e))
+    }
+
+    /// One page of every station's scan log in the centre's order, in the columns of a
+    /// station's own export: the scans after gseq `after` (0 from the start), at most `max`,
+    /// with the gseq of the last. An empty page is the end.
+    pub async fn scans_page(&self, after: i64, max: i32) -> Result<(Vec<ExportScan>, i64)> {
+        let rows = self
+            .client
+            .query(
+                "SELECT gseq, id, at, station, operator, device, raw, outcome, message
+                 FROM scantrail.scan_rows($1, $2)",
+                &[&after, &max],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut last = after;
+        let mut scans = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let get = |e| self.error(e);
+            last = row.try_get(0).map_err(get)?;
+            scans.push(ExportScan {
+                id: row.try_get::<_, Uuid>(1).map_err(get)?.to_string(),
+                at: row.try_get(2).map_err(get)?,
+                station: row.try_get(3).map_err(get)?,
+                operator: row.try_get(4).map_err(get)?,
+                device: row.try_get(5).map_err(get)?,
+                raw: row.try_get(6).map_err(get)?,
+                outcome: row.try_get(7).map_err(get)?,
+                message: row.try_get(8).map_err(get)?,
+            });
+        }
+        Ok((scans, last))
     }
 
     /// One page of every station's journal in the centre's order, in the columns of a
