@@ -49,6 +49,7 @@ mod tests {
     use super::*;
     use crate::config::DatabaseConfig;
     use crate::store::Store;
+    use rusqlite::OptionalExtension;
 
     #[test]
     fn empty_database_migrates_and_reopening_changes_nothing() {
@@ -144,5 +145,30 @@ mod tests {
         assert_eq!(get("foreign_keys"), "Integer(1)");
         assert_eq!(get("synchronous"), "Integer(2)"); // FULL
         assert_eq!(get("busy_timeout"), "Integer(5000)");
+    }
+
+    /// A statement from the cache is not compiled again at its next use. SQLite 3.54 marks
+    /// every `column = ?` that the planner weighs as "re-prepare when rebound", and the cache
+    /// clears a statement's bindings when it takes it back: without the query planner
+    /// stability guarantee, each lookup of a scan was parsed and planned anew every time.
+    #[test]
+    fn cached_statements_are_not_prepared_again_for_each_use() {
+        let (_dir, store) = crate::store::testing::fresh();
+        let sql = "SELECT s.status FROM serials s JOIN products p ON p.id = s.product_id
+                   LEFT JOIN locations l ON l.id = s.location_id
+                   WHERE p.sku = ?1 AND s.serial = ?2";
+        for i in 0..5 {
+            let mut st = store.conn.prepare_cached(sql).unwrap();
+            let _: Option<String> = st
+                .query_row(rusqlite::params!["SKU-1", format!("SN-{i}")], |r| r.get(0))
+                .optional()
+                .unwrap();
+        }
+        let st = store.conn.prepare_cached(sql).unwrap();
+        assert_eq!(
+            st.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "the cached statement was compiled again"
+        );
     }
 }

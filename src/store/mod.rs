@@ -288,7 +288,18 @@ impl Store {
 /// wait for a lock, how hard to wait for the disk, and room to keep the hot part of the
 /// journal's indexes in memory (a 64 MiB page cache and 256 MiB of memory-mapped reads:
 /// a scan's lookups then rarely leave the process).
+///
+/// And the query planner stability guarantee: a statement's plan never depends on the values
+/// bound to it. SQLite (3.54) otherwise marks every `column = ?` it weighs as "plan again
+/// when rebound", and the statement cache clears the bindings of every statement it takes
+/// back, so each cached lookup was parsed and planned again at every scan: half of a serial
+/// receipt's CPU (docs/benchmarks.md, "Scan core"). The one plan that needs a value
+/// (`stock_by_lot`, a partial index on `lot_id <> 0`) is asked for with that term written out.
 fn apply_pragmas(conn: &Connection, config: &DatabaseConfig) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.busy_timeout(Duration::from_millis(u64::from(config.busy_timeout_ms)))?;
     // journal_mode answers with a row; read it rather than execute it.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
