@@ -425,13 +425,20 @@ impl Session {
 /// spaces and joiners, the byte-order mark), which would reorder the line on screen or make
 /// two different scans look the same.
 pub fn shown(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\x1d' => "<GS>".to_owned(),
-            c if c.is_control() || is_invisible_format(c) => c.escape_default().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    let needs_escape = |c: char| c.is_control() || is_invisible_format(c);
+    // Nearly every text is plain: one copy, no work per character.
+    if !text.chars().any(needs_escape) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\x1d' => out.push_str("<GS>"),
+            c if needs_escape(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Unicode format characters that change how a line is laid out or hide in it.
@@ -451,6 +458,17 @@ mod tests {
 
     const ASPIRIN: &str = "0614141000012";
     const LAPTOP: &str = "0614141000029";
+
+    #[test]
+    fn shown_copies_plain_text_and_escapes_the_rest() {
+        use super::shown;
+        assert_eq!(shown("SN-0001 Läppchen 直"), "SN-0001 Läppchen 直");
+        assert_eq!(shown(""), "");
+        assert_eq!(shown("10ABC\u{1d}21X"), "10ABC<GS>21X");
+        assert_eq!(shown("\u{1b}[2Jx"), "\\u{1b}[2Jx");
+        assert_eq!(shown("a\u{202e}b\u{200b}"), "a\\u{202e}b\\u{200b}");
+        assert_eq!(shown("tab\there\n"), "tab\\there\\n");
+    }
 
     #[test]
     fn a_pairing_is_dropped_at_its_deadline_with_a_warning() {
