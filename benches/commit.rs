@@ -280,6 +280,46 @@ fn wal_frames(path: &Path) -> u64 {
     len.saturating_sub(32) / (24 + 4096)
 }
 
+/// The page numbers of the WAL frames `from..to` (a frame header starts with its page number).
+fn wal_page_numbers(path: &Path, from: u64, to: u64) -> anyhow::Result<Vec<u32>> {
+    let bytes = std::fs::read(path)?;
+    Ok((from..to)
+        .filter_map(|frame| {
+            let at = 32 + frame as usize * (24 + 4096);
+            let header = bytes.get(at..at + 4)?;
+            Some(u32::from_be_bytes(header.try_into().ok()?))
+        })
+        .collect())
+}
+
+/// Which table or index each written page belongs to (SQLite's `dbstat`), counted over the
+/// probes: where a receipt's pages go.
+fn pages_by_btree(db: &Path, pages: &[u32], probes: u64) -> anyhow::Result<Vec<(String, f64)>> {
+    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut owner = std::collections::HashMap::new();
+    let mut st = conn.prepare("SELECT name, pageno FROM dbstat")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    for row in rows {
+        let (name, page) = row?;
+        owner.insert(page, name);
+    }
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for page in pages {
+        let name = match owner.get(page) {
+            Some(name) => name.clone(),
+            None if *page == 1 => "(page 1: the schema root)".to_owned(),
+            None => "(free or new page)".to_owned(),
+        };
+        *counts.entry(name).or_default() += 1;
+    }
+    let mut out: Vec<(String, f64)> = counts
+        .into_iter()
+        .map(|(name, n)| (name, n as f64 / probes as f64))
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(out)
+}
+
 /// One pass at one `synchronous` level: the three loops interleaved.
 fn pass(dir: &Path, sync: Synchronous, warm_up: usize, iters: usize) -> anyhow::Result<()> {
     let label = sync.as_pragma();
@@ -297,12 +337,15 @@ fn pass(dir: &Path, sync: Synchronous, warm_up: usize, iters: usize) -> anyhow::
     let store_wal = std::path::PathBuf::from(store_wal);
     let bare_wal = dir.join(format!("bare-{label}.db-wal"));
     let mut frames = [0u64; 3];
+    let mut receipt_pages = Vec::new();
     const PROBES: u64 = 20;
     for _ in 0..PROBES {
         let before = wal_frames(&store_wal);
         let g = scans.next_receipt();
         scans.commit(&g)?;
-        frames[0] += wal_frames(&store_wal) - before;
+        let after = wal_frames(&store_wal);
+        frames[0] += after - before;
+        receipt_pages.extend(wal_page_numbers(&store_wal, before, after)?);
         let before = wal_frames(&store_wal);
         let g = scans.next_transfer();
         scans.commit(&g)?;
@@ -365,6 +408,10 @@ fn pass(dir: &Path, sync: Synchronous, warm_up: usize, iters: usize) -> anyhow::
             pages as f64 / PROBES as f64
         );
         debug_assert_eq!(s.n, iters);
+    }
+    println!("  the pages of one serial receipt, by table or index (mean of {PROBES} commits):");
+    for (name, per_commit) in pages_by_btree(&store_db, &receipt_pages, PROBES)? {
+        println!("    {name:<42} {per_commit:>6.2}");
     }
     for (name, s) in [("serial receipt", &receipt), ("transfer", &transfer)] {
         println!(
