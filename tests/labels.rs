@@ -2,7 +2,8 @@
 //! with the symbology identifier a scanner would send (`]d2`, `]C1`, `]C0`, `]Q1`). Read back
 //! by rxing (`decode --image`'s reader) and by decoders scantrail does not use: zxing-cpp
 //! (which reports the identifier), dmtxread (Data Matrix), zbarimg (linear and QR), from PNG,
-//! from PDF pages rasterised by pdftoppm, and from ZPL rendered offline by zplkit. The ZPL
+//! from PDF pages rasterised by pdftoppm, from SVG drawn by librsvg's rsvg-convert, and from
+//! ZPL rendered offline by zplkit. The ZPL
 //! itself is kept as golden files; `--print` is checked against a loopback TCP listener and a
 //! file; the command sheet against the classifier.
 //!
@@ -317,6 +318,50 @@ fn pdf_pages_rasterised_by_pdftoppm_scan_back() {
     assert_eq!(sorted(read), expected, "rxing");
     if zxing_ran {
         assert_eq!(sorted(read_zxing), expected, "zxing-cpp");
+    }
+}
+
+#[test]
+fn svg_rendered_by_librsvg_scans_back() {
+    // The SVG is drawn by a renderer scantrail does not use (librsvg's rsvg-convert, as a
+    // browser or a label program would draw it), then read by rxing and zxing-cpp.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let contents = every_kind();
+    let svg = render(&labels(&contents), Format::Svg, &wide(300), A4).expect("render");
+    assert!(svg.starts_with(b"<?xml") || svg.starts_with(b"<svg"));
+    // Vector: bars are shapes, no embedded picture.
+    assert!(!svg.windows(6).any(|w| w == b"<image"));
+    let file = dir.path().join("labels.svg");
+    std::fs::write(&file, &svg).expect("write");
+    let png_file = dir.path().join("labels.png");
+    let Some(out) = tool(
+        "rsvg-convert",
+        &[
+            "--dpi-x",
+            "300",
+            "--dpi-y",
+            "300",
+            "--zoom",
+            "3",
+            "--background-color",
+            "white",
+            "-o",
+            png_file.to_str().expect("path"),
+            file.to_str().expect("path"),
+        ],
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "rsvg-convert: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&png_file).expect("png");
+    let expected = sorted(contents.iter().map(LabelContent::scan).collect());
+    assert_eq!(sorted(rxing_scans(&png)), expected, "rxing");
+    if let Some(found) = zxing_png(&png, dir.path()) {
+        assert_eq!(sorted(found), expected, "zxing-cpp");
     }
 }
 
