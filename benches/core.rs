@@ -163,6 +163,20 @@ fn demo_core(
     Ok((Core::new(store, &config, "BENCH".into()), path))
 }
 
+/// `db verify` of what a run wrote, and SQLite's own check of every page: the benchmark's
+/// scans must leave the books as sound as any other.
+fn verify(core: &Core, what: &str) -> anyhow::Result<String> {
+    let differences = core.store().verify()?;
+    let damage = core.store().damage()?;
+    anyhow::ensure!(
+        differences.is_empty() && damage.is_empty(),
+        "{what}: db verify found {} difference(s) and quick_check {:?}",
+        differences.len(),
+        damage
+    );
+    Ok(format!("{what}: db verify clean"))
+}
+
 fn run(core: &mut Core, scans: &[String]) -> (Stats, [usize; 4]) {
     let mut outcomes = [0usize; 4];
     let mut first_error: Option<String> = None;
@@ -272,12 +286,14 @@ fn main() -> anyhow::Result<()> {
         );
         let (mut core, _) = demo_core(dir.path(), &format!("serials-{tag}"), 0, sync)?;
         let (receipt_stats, outcomes) = run(&mut core, &receipts);
+        let mut checks = vec![verify(&core, "serial receipts")?];
         row(
             &format!("{tag}: serial receipts (GS1 01+21), 1 commit each"),
             &receipt_stats,
         );
         let (mut core, _) = demo_core(dir.path(), &format!("mixed-{tag}"), cycles, sync)?;
         let (mixed_stats, mixed_outcomes) = run(&mut core, &mixed_scans);
+        checks.push(verify(&core, "mixed day")?);
         row(&format!("{tag}: mixed day (all modes)"), &mixed_stats);
         let after = baseline(dir.path(), 2000, sync)?;
         row(&format!("{tag}: baseline after"), &after);
@@ -287,7 +303,7 @@ fn main() -> anyhow::Result<()> {
             "{tag}: serial receipts {} of {serials} ok in {:.2} s (target < 3 s); mixed day {} ok, {} warn, {} error, {} info; \
              p99 per scan / baseline p99: receipts {:.2}, mixed {:.2} (target ≤ 1.5); \
              mean per scan / baseline mean: receipts {:.2}, mixed {:.2} (target ≤ 1.5); \
-             CPU per receipt {:.1} µs, {:.0} in the kernel (bare insert {:.1} µs)",
+             CPU per receipt {:.1} µs, {:.0} in the kernel (bare insert {:.1} µs); {}",
             outcomes[0],
             receipt_stats.total_s,
             mixed_outcomes[0],
@@ -300,7 +316,8 @@ fn main() -> anyhow::Result<()> {
             mixed_stats.mean_us / base_mean,
             receipt_stats.cpu_us,
             receipt_stats.system_us,
-            (before.cpu_us + after.cpu_us) / 2.0
+            (before.cpu_us + after.cpu_us) / 2.0,
+            checks.join(", ")
         ));
     }
     println!();
