@@ -327,7 +327,7 @@ impl Core {
             (None, Some(lot)) => content::lot(&facts, lot, &choice),
             (None, None) => content::product(&facts, &choice),
         }
-        .and_then(Label::new)
+        .and_then(Label::for_zpl)
         .map_err(|e| e.to_string())?;
         let zpl = crate::labels::render(
             &[label],

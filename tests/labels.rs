@@ -370,6 +370,17 @@ fn zpl_is_the_golden_file_and_renders_to_symbols_that_scan_back() {
     let contents = every_kind();
     for dpi in [203, 300] {
         let zpl = render(&labels(&contents), Format::Zpl, &wide(dpi), A4).expect("render");
+        // The labels made for ZPL alone (symbols sized, not encoded) write the same bytes.
+        let for_zpl: Vec<Label> = contents
+            .iter()
+            .cloned()
+            .map(|c| Label::for_zpl(c).expect("size"))
+            .collect();
+        let sized = render(&for_zpl, Format::Zpl, &wide(dpi), A4).expect("render");
+        assert_eq!(
+            String::from_utf8_lossy(&sized),
+            String::from_utf8_lossy(&zpl)
+        );
         let text = String::from_utf8(zpl).expect("utf-8");
         assert_eq!(text.matches("^XA").count(), contents.len());
         insta::assert_snapshot!(format!("labels_zpl_{dpi}dpi"), text);

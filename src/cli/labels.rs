@@ -133,9 +133,14 @@ pub fn run(ctx: &Context, args: &LabelsArgs) -> anyhow::Result<ExitCode> {
         LabelsCommand::Commands => content::command_sheet(&ctx.config.barcodes.command_prefix)?,
         what => gather(&ctx.open_store()?, ctx, what, &choice)?,
     };
+    // ZPL alone (to a file or the printer) needs no symbol encoded; with --print beside
+    // another format, the labels are encoded for that one.
     let labels = contents
         .into_iter()
-        .map(Label::new)
+        .map(|c| match format {
+            FormatArg::Zpl => Label::for_zpl(c),
+            FormatArg::Png | FormatArg::Svg | FormatArg::Pdf => Label::new(c),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let config = &ctx.config.labels;
     let geometry = crate::labels::geometry(config);

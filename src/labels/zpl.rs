@@ -138,22 +138,8 @@ pub fn write_label(
             };
             (fd, size)
         }
-        Symbology::Gs1DataMatrix => (
-            datamatrix_field(&content.data),
-            SymbolSize {
-                columns: label.modules.width as u32,
-                rows: label.modules.height as u32,
-                quiet: 1,
-            },
-        ),
-        Symbology::QrCode => (
-            format!("QA,{}", field(&content.data)),
-            SymbolSize {
-                columns: label.modules.width as u32,
-                rows: label.modules.height as u32,
-                quiet: 4,
-            },
-        ),
+        Symbology::Gs1DataMatrix => (datamatrix_field(&content.data), label.size),
+        Symbology::QrCode => (format!("QA,{}", field(&content.data)), label.size),
     };
     let p = place(geometry, size, content.lines.len()).map_err(|e| e.about(&content.data))?;
     let _ = write!(
