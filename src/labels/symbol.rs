@@ -72,6 +72,18 @@ impl Modules {
     }
 }
 
+/// Why the `datamatrix` crate refused a GS1 DataMatrix, in words a user can act on: it
+/// refuses only data that no square symbol (at most 144 × 144 modules) can hold.
+fn datamatrix_refusal(e: &datamatrix::data::DataEncodingError, characters: usize) -> String {
+    use datamatrix::data::DataEncodingError as E;
+    match e {
+        E::SymbolListEmpty | E::TooMuchOrIllegalData => format!(
+            "{characters} characters are more than one GS1 DataMatrix holds: print a shorter \
+             serial or lot"
+        ),
+    }
+}
+
 /// Encodes a label's symbol.
 pub fn encode(content: &LabelContent) -> Result<Modules, LabelError> {
     match content.symbology {
@@ -84,7 +96,7 @@ pub fn encode(content: &LabelContent) -> Result<Modules, LabelError> {
                 content.data.as_bytes(),
                 SymbolList::default().enforce_square(),
             )
-            .map_err(|e| LabelError::Encode(format!("GS1 DataMatrix: {e:?}")))?;
+            .map_err(|e| LabelError::Encode(datamatrix_refusal(&e, content.data.len())))?;
             let bitmap = symbol.bitmap();
             let (width, height) = (bitmap.width(), bitmap.height());
             let mut dark = vec![false; width * height];
@@ -323,6 +335,18 @@ mod tests {
         let longest = "0".repeat(LONGEST);
         assert_eq!(encoded(&longest).map(|s| s.columns), Ok(104));
         assert!(encoded(&format!("{longest}0")).is_err());
+    }
+
+    #[test]
+    fn data_too_long_for_any_symbol_is_refused_in_words() {
+        let data = "0".repeat(LONGEST + 1);
+        let Err(LabelError::Encode(why)) = encode(&gs1(&data)) else {
+            panic!("{} characters were encoded", data.len());
+        };
+        assert_eq!(
+            why,
+            "1556 characters are more than one GS1 DataMatrix holds: print a shorter serial or lot"
+        );
     }
 
     #[test]
