@@ -28,6 +28,10 @@ use crate::sync::wire::WireConflict;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+/// How long a `CMD-PRINT` waits for the printer to take its label before the scan goes on
+/// with a warning (the scanner's keys wait in their channel meanwhile, none is lost).
+const PRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Scans between two WAL checkpoints (at about ten pages a scan, some 1,000 pages: SQLite's
 /// own default threshold).
 pub const CHECKPOINT_EVERY: u32 = 100;
@@ -336,7 +340,9 @@ impl Core {
             crate::labels::paper_mm(config),
         )
         .map_err(|e| e.to_string())?;
-        printer.send(&zpl).map_err(|e| e.to_string())?;
+        printer
+            .send_within(&zpl, PRINT_WAIT)
+            .map_err(|e| e.to_string())?;
         Ok(printer.name())
     }
 

@@ -1002,3 +1002,32 @@ fn a_printer_that_is_not_there_is_a_warning_that_names_it_and_no_scan_is_lost() 
     let r = s.run(&format!("{LAPTOP}\nSN-4471-0094\nCMD-PRINT"));
     expect(&r[2], Warn, "no label printer is set");
 }
+
+#[test]
+fn a_printer_that_takes_nothing_is_a_warning_after_a_wait_and_the_station_goes_on() {
+    // A device that nobody reads (a named pipe: its open blocks, as a stuck USB printer's
+    // write does): CMD-PRINT waits its few seconds, warns, and the next scans are recorded.
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&device)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let printer = device.display().to_string();
+    let mut s = station_with(|c| c.labels.printer = Some(printer));
+    let r = s.run(&format!(
+        "PO-1042\nLOC-A-01-3\n{LAPTOP}\nSN-4471-0094\nCMD-PRINT\n{LAPTOP}\nSN-4471-0095"
+    ));
+    expect(
+        &r[4],
+        Warn,
+        &format!(
+            "the label printer {} did not take the label within 5 s",
+            device.display()
+        ),
+    );
+    expect(&r[6], Ok, "SN-4471-0095");
+    assert_eq!(s.stock("LAP-X1", "A-01-3"), 4);
+    s.verify();
+}

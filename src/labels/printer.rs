@@ -37,6 +37,11 @@ pub enum PrinterError {
         address: String,
         cause: std::io::Error,
     },
+    #[error(
+        "the label printer {name} did not take the label within {seconds} s: check that it is \
+         switched on, has paper and ribbon, and is not paused"
+    )]
+    Stuck { name: String, seconds: u64 },
 }
 
 impl Printer {
@@ -61,6 +66,33 @@ impl Printer {
             Printer::Device(path) => path.display().to_string(),
             Printer::Network(address) => address.clone(),
         }
+    }
+
+    /// Sends `zpl` as [`Printer::send`] does, but waits at most `wait`: a printer that takes
+    /// no data (a USB printer out of paper blocks its writer, a device that nobody reads
+    /// blocks the open, a host name can take long to resolve) is an error that names it, and
+    /// the caller goes on. The send itself goes on in its own thread until the device lets
+    /// it go.
+    pub fn send_within(&self, zpl: &[u8], wait: Duration) -> Result<(), PrinterError> {
+        let (done, outcome) = std::sync::mpsc::channel();
+        let printer = self.clone();
+        let zpl = zpl.to_vec();
+        std::thread::Builder::new()
+            .name("printer".into())
+            .spawn(move || {
+                // The receiver may have given up waiting: nobody to tell, then.
+                let _ = done.send(printer.send(&zpl));
+            })
+            .map_err(|cause| PrinterError::Device {
+                path: PathBuf::from(self.name()),
+                cause,
+            })?;
+        outcome
+            .recv_timeout(wait)
+            .unwrap_or(Err(PrinterError::Stuck {
+                name: self.name(),
+                seconds: wait.as_secs().max(1),
+            }))
     }
 
     /// Sends `zpl` and waits until it has been handed over. A device file must exist
@@ -102,5 +134,44 @@ impl Printer {
                 Err(failed(last))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printer_that_takes_nothing_is_an_error_naming_it_not_a_hang() {
+        // A named pipe that nobody reads: opening it for writing blocks for ever, as a
+        // USB printer's device can when the printer is stuck.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("lp0");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let printer = Printer::Device(fifo.clone());
+        let err = printer
+            .send_within(b"^XA^XZ", Duration::from_millis(300))
+            .expect_err("nobody reads the pipe");
+        assert!(matches!(err, PrinterError::Stuck { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&fifo.display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_printer_that_takes_the_label_in_time_is_ok() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("printed.zpl");
+        std::fs::write(&file, b"").expect("create");
+        let printer = Printer::Device(file.clone());
+        printer
+            .send_within(b"^XA^XZ", Duration::from_secs(30))
+            .expect("a file takes it");
+        assert_eq!(std::fs::read(&file).expect("read"), b"^XA^XZ");
     }
 }
