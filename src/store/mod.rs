@@ -63,6 +63,17 @@ pub enum StoreError {
          is not full (`df`) and that the folder is writable, then try again"
     )]
     OpenIo { path: PathBuf, cause: String },
+    #[error(
+        "cannot write the database {path}: {why}; nothing was written. Make the file and its \
+         folder writable for this user (SQLite keeps its -wal and -shm files beside the \
+         database), then try again"
+    )]
+    ReadOnly { path: PathBuf, why: String },
+    #[error(
+        "the database cannot be written: its file, or the file system it is on, is read-only; \
+         nothing was written. Make it writable for this user, then try again"
+    )]
+    NotWritable,
     #[error("cannot create the folder {path} for the database: {cause}")]
     CreateDir {
         path: PathBuf,
@@ -121,6 +132,7 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(ErrorCode::ReadOnly) => StoreError::NotWritable,
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
                 StoreError::Damaged(sqlite_cause(&e))
             }
@@ -161,6 +173,21 @@ fn open_error(path: &Path, e: StoreError) -> StoreError {
             }
         }
         StoreError::Open { cause, .. }
+            if matches!(
+                cause.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+            ) && read_only(path).is_some() =>
+        {
+            StoreError::ReadOnly {
+                path: path.to_owned(),
+                why: read_only(path).unwrap_or_default(),
+            }
+        }
+        StoreError::NotWritable if read_only(path).is_some() => StoreError::ReadOnly {
+            path: path.to_owned(),
+            why: read_only(path).unwrap_or_default(),
+        },
+        StoreError::Open { cause, .. }
             if cause.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
         {
             StoreError::OpenIo {
@@ -169,6 +196,42 @@ fn open_error(path: &Path, e: StoreError) -> StoreError {
             }
         }
         other => other,
+    }
+}
+
+/// Why the database at `path` cannot be written, when SQLite could not open it: the file or
+/// its folder on a read-only file system, or not writable for this user. `None` when both
+/// can be written (the cause is something else). Asked only after an open has failed; it
+/// creates nothing that was not there (a probe file beside the database is removed again).
+fn read_only(path: &Path) -> Option<String> {
+    let says = |e: &std::io::Error, what: &str| match (e.raw_os_error(), e.kind()) {
+        (Some(30), _) => Some(format!("{what} is on a read-only file system")),
+        (_, std::io::ErrorKind::PermissionDenied) => {
+            Some(format!("{what} may not be written by this user"))
+        }
+        _ => None,
+    };
+    if path.exists() {
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+            return says(&e, "the file");
+        }
+    }
+    let folder = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut probe = path.as_os_str().to_owned();
+    probe.push(format!(".probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => says(&e, &format!("its folder {}", folder.display())),
     }
 }
 
@@ -196,9 +259,14 @@ impl Store {
                 cause,
             })?;
         }
-        let conn = Connection::open(path).map_err(|cause| StoreError::Open {
-            path: path.to_owned(),
-            cause,
+        let conn = Connection::open(path).map_err(|cause| {
+            open_error(
+                path,
+                StoreError::Open {
+                    path: path.to_owned(),
+                    cause,
+                },
+            )
         })?;
         Store::setup(conn, path, config)
     }
@@ -216,9 +284,14 @@ impl Store {
             }
             Ok(_) => {}
         }
-        let conn = Connection::open_with_flags(path, flags).map_err(|cause| StoreError::Open {
-            path: path.to_owned(),
-            cause,
+        let conn = Connection::open_with_flags(path, flags).map_err(|cause| {
+            open_error(
+                path,
+                StoreError::Open {
+                    path: path.to_owned(),
+                    cause,
+                },
+            )
         })?;
         Store::setup(conn, path, config)
     }
