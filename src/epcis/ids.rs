@@ -13,11 +13,17 @@
 //! Every [`Id`] also carries the form GS1's event hash algorithm reads: a GS1 key as the
 //! canonical Digital Link, whichever form is written, so an event's eventID does not depend
 //! on the form chosen.
+//!
+//! An export names the same few thousand locations, partners, documents, products and lots
+//! in millions of events: [`IdCache`] makes each of their identifiers once and hands out
+//! shared ([`Rc`]) copies. Serials are made per event, as many as the journal has units.
 
 use crate::barcode::gs1::digital_link::percent_encode;
 use crate::barcode::gtin::has_valid_check_digit;
 use crate::config::{EpcisConfig, LocationGln};
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
 
 /// One identifier: as written, and as the event hash reads it (`None`: the same).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,17 +134,23 @@ impl Ids {
         // The canonical form is what GS1's normaliser makes of the EPC URN: the URN's escapes
         // kept, and the characters Digital Link reserves escaped too. The Digital Link
         // written is that same text, so both forms hash alike.
-        let escaped = epc_escape(value);
-        let canonical = format!("https://id.gs1.org/01/{gtin}/{ai}/{}", web_escape(&escaped));
+        let mut canonical = String::with_capacity(40 + value.len());
+        canonical.push_str("https://id.gs1.org/01/");
+        canonical.push_str(gtin);
+        canonical.push('/');
+        canonical.push_str(ai);
+        canonical.push('/');
+        escape_into(&mut canonical, value, WEB_RESERVED);
         match self.prefix_len(&gtin[1..]) {
             Some(n) => {
                 let kind = if scheme == "lgtin" { "class" } else { "id" };
                 Id {
                     uri: format!(
-                        "urn:epc:{kind}:{scheme}:{}.{}{}.{escaped}",
+                        "urn:epc:{kind}:{scheme}:{}.{}{}.{}",
                         &gtin[1..1 + n],
                         &gtin[..1],
-                        &gtin[1 + n..13]
+                        &gtin[1 + n..13],
+                        epc_escape(value)
                     ),
                     canonical: Some(canonical),
                 }
@@ -173,10 +185,7 @@ impl Ids {
     /// Standard writes it.
     fn gln(&self, gln: &str, ai: &str, extension: Option<&str>) -> Id {
         let canonical = match extension {
-            Some(ext) => format!(
-                "https://id.gs1.org/{ai}/{gln}/254/{}",
-                web_escape(&epc_escape(ext))
-            ),
+            Some(ext) => format!("https://id.gs1.org/{ai}/{gln}/254/{}", web_escape(ext)),
             None => format!("https://id.gs1.org/{ai}/{gln}"),
         };
         match self.prefix_len(gln) {
@@ -214,30 +223,156 @@ fn is_ai82(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b))
 }
 
-/// The escapes of an EPC URI (TDS 2.x, table A-1) for set-82 text.
+/// The characters an EPC URI escapes (TDS 2.x, table A-1) in set-82 text.
+const EPC_RESERVED: &[u8] = b"\"%&/<>?";
+
+/// Those and the characters a Digital Link path segment reserves beyond them: the web form
+/// of an EPC-escaped value is the value escaped once with these (the EPC escapes make no
+/// character the Digital Link reserves).
+const WEB_RESERVED: &[u8] = b"\"%&/<>?!()*+,:";
+
+/// The escapes of an EPC URI for set-82 text.
 fn epc_escape(text: &str) -> String {
-    escape(text, b"\"%&/<>?")
-}
-
-/// The characters a Digital Link path segment reserves beyond the EPC URI's.
-fn web_escape(text: &str) -> String {
-    escape(text, b"!()*+,:")
-}
-
-fn escape(text: &str, reserved: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text, EPC_RESERVED);
+    out
+}
+
+/// The web form of a set-82 value: its EPC URI escapes, and the Digital Link's.
+fn web_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text, WEB_RESERVED);
+    out
+}
+
+fn escape_into(out: &mut String, text: &str, reserved: &[u8]) {
     for c in text.chars() {
         match u8::try_from(c) {
-            Ok(b) if reserved.contains(&b) => out.push_str(&format!("%{b:02X}")),
+            Ok(b) if reserved.contains(&b) => {
+                out.push('%');
+                out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+                out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
+            }
             _ => out.push(c),
         }
     }
-    out
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Identifiers by what they name, each made once (see the module's comment).
+#[derive(Debug)]
+pub struct IdCache {
+    ids: Ids,
+    locations: HashMap<Box<str>, Rc<Id>>,
+    partners: HashMap<Box<str>, Rc<Id>>,
+    documents: HashMap<Box<str>, Rc<Id>>,
+    /// By SKU and GTIN.
+    products: HashMap<Box<str>, Rc<Id>>,
+    /// By SKU, GTIN and lot.
+    lots: HashMap<Box<str>, Rc<Id>>,
+    /// The key of a product or lot being looked up, kept for its capacity.
+    key: String,
+}
+
+impl IdCache {
+    pub fn new(ids: Ids) -> IdCache {
+        IdCache {
+            ids,
+            locations: HashMap::new(),
+            partners: HashMap::new(),
+            documents: HashMap::new(),
+            products: HashMap::new(),
+            lots: HashMap::new(),
+            key: String::new(),
+        }
+    }
+
+    /// The identifiers' maker.
+    pub fn ids(&self) -> &Ids {
+        &self.ids
+    }
+
+    /// [`Ids::serial`]: made anew each time.
+    pub fn serial(&self, sku: &str, gtin: Option<&str>, serial: &str) -> Rc<Id> {
+        Rc::new(self.ids.serial(sku, gtin, serial))
+    }
+
+    /// [`Ids::lot`], made once.
+    pub fn lot(&mut self, sku: &str, gtin: Option<&str>, lot: &str) -> Rc<Id> {
+        let key = composite_key(&mut self.key, sku, gtin, Some(lot));
+        cached(&mut self.lots, key, || self.ids.lot(sku, gtin, lot))
+    }
+
+    /// [`Ids::product`], made once.
+    pub fn product(&mut self, sku: &str, gtin: Option<&str>) -> Rc<Id> {
+        let key = composite_key(&mut self.key, sku, gtin, None);
+        cached(&mut self.products, key, || self.ids.product(sku, gtin))
+    }
+
+    /// [`Ids::location`], made once.
+    pub fn location(&mut self, code: &str) -> Rc<Id> {
+        cached(&mut self.locations, code, || self.ids.location(code))
+    }
+
+    /// [`Ids::partner`], made once.
+    pub fn partner(&mut self, name: &str) -> Rc<Id> {
+        cached(&mut self.partners, name, || self.ids.partner(name))
+    }
+
+    /// [`Ids::document`], made once.
+    pub fn document(&mut self, reference: &str) -> Rc<Id> {
+        cached(&mut self.documents, reference, || {
+            self.ids.document(reference)
+        })
+    }
+}
+
+fn cached(map: &mut HashMap<Box<str>, Rc<Id>>, key: &str, make: impl FnOnce() -> Id) -> Rc<Id> {
+    if let Some(id) = map.get(key) {
+        return Rc::clone(id);
+    }
+    let id = Rc::new(make());
+    map.insert(key.into(), Rc::clone(&id));
+    id
+}
+
+/// One key of a SKU, a GTIN or none, and a lot or none, in `buf`: each part after its
+/// length, so that no two triples share a key.
+fn composite_key<'k>(
+    buf: &'k mut String,
+    sku: &str,
+    gtin: Option<&str>,
+    lot: Option<&str>,
+) -> &'k str {
+    buf.clear();
+    for part in [Some(sku), gtin, lot] {
+        match part {
+            // Writing to a String cannot fail.
+            Some(text) => {
+                let _ = write!(buf, "{}:{text}", text.len());
+            }
+            None => buf.push('-'),
+        }
+    }
+    buf
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two-step escape the single pass replaces.
+    fn escape(text: &str, reserved: &[u8]) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match u8::try_from(c) {
+                Ok(b) if reserved.contains(&b) => out.push_str(&format!("%{b:02X}")),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
 
     fn ids(prefix: bool) -> Ids {
         let mut config = EpcisConfig::default();
@@ -335,6 +470,56 @@ mod tests {
             ids.document("PO-1042").uri,
             "urn:scantrail:document:PO-1042"
         );
+    }
+
+    #[test]
+    fn the_cache_gives_what_ids_make_and_makes_each_once() {
+        let mut cache = IdCache::new(ids(true));
+        let maker = ids(true);
+        let lot = cache.lot("ASP-500", Some("10614141000019"), "L:1");
+        assert_eq!(*lot, maker.lot("ASP-500", Some("10614141000019"), "L:1"));
+        assert!(Rc::ptr_eq(
+            &lot,
+            &cache.lot("ASP-500", Some("10614141000019"), "L:1")
+        ));
+        // The same lot code of another product, or without the GTIN, is another identifier.
+        assert_eq!(
+            *cache.lot("ASP-500", None, "L:1"),
+            maker.lot("ASP-500", None, "L:1")
+        );
+        assert_eq!(
+            *cache.lot("ASP-5", None, "00:L:1"),
+            maker.lot("ASP-5", None, "00:L:1")
+        );
+        assert_eq!(
+            *cache.product("USB-C1M", Some("00614141000036")),
+            maker.product("USB-C1M", Some("00614141000036"))
+        );
+        assert_eq!(
+            *cache.product("USB-C1M", None),
+            maker.product("USB-C1M", None)
+        );
+        assert_eq!(*cache.location("A-01/3"), maker.location("A-01/3"));
+        assert_eq!(*cache.location("DOCK-1"), maker.location("DOCK-1"));
+        assert_eq!(
+            *cache.partner("Acme Supplies"),
+            maker.partner("Acme Supplies")
+        );
+        assert_eq!(*cache.document("PO-1042"), maker.document("PO-1042"));
+        assert!(Rc::ptr_eq(
+            &cache.location("DOCK-1"),
+            &cache.location("DOCK-1")
+        ));
+        assert_eq!(cache.lots.len(), 3);
+        assert_eq!(cache.products.len(), 2);
+    }
+
+    #[test]
+    fn web_escapes_are_the_epc_escapes_escaped_again() {
+        for text in ["SN/1", "L:1", "a%b", "x\"y&z<>?", "!()*+,:", "plain-1._"] {
+            let twice = escape(&epc_escape(text), b"!()*+,:");
+            assert_eq!(web_escape(text), twice, "{text}");
+        }
     }
 
     #[test]
