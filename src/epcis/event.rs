@@ -138,33 +138,36 @@ impl<'a> ObjectEvent<'a> {
             (Some(undone), MovementKind::Reversal) => (
                 undone.kind,
                 undone.at.as_str(),
-                m.to.as_deref(),
-                m.from.as_deref(),
+                m.to.as_ref(),
+                m.from.as_ref(),
                 Some(m.at.as_str()),
             ),
-            _ => (
-                m.kind,
-                m.at.as_str(),
-                m.from.as_deref(),
-                m.to.as_deref(),
-                None,
-            ),
+            _ => (m.kind, m.at.as_str(), m.from.as_ref(), m.to.as_ref(), None),
         };
         let meaning = movement_meaning(kind, from.is_some(), to.is_some());
-        let gtin = m.gtin.as_deref();
+        let gtin = m.gtin.as_ref();
         let (epcs, quantities) = match (&m.serial, &m.lot) {
-            (Some(serial), _) => (vec![ids.serial(&m.sku, gtin, serial)], Vec::new()),
-            (None, Some(lot)) => (Vec::new(), vec![(ids.lot(&m.sku, gtin, lot), Some(m.qty))]),
-            (None, None) => (Vec::new(), vec![(ids.product(&m.sku, gtin), Some(m.qty))]),
+            (Some(serial), _) => (
+                vec![ids.serial(&m.sku, gtin.map(|g| &**g), serial)],
+                Vec::new(),
+            ),
+            (None, Some(lot)) => (
+                Vec::new(),
+                vec![(ids.shared_lot(&m.sku, gtin, lot), Some(m.qty))],
+            ),
+            (None, None) => (
+                Vec::new(),
+                vec![(ids.shared_product(&m.sku, gtin), Some(m.qty))],
+            ),
         };
         // Where it happened: where the goods went, else where they left from. Where they are
         // afterwards: where they went; nowhere of ours when they left.
-        let biz_location = to.map(|code| ids.location(code));
+        let biz_location = to.map(|code| ids.shared_location(code));
         let read_point = match &biz_location {
             Some(place) => Some(place.clone()),
-            None => from.map(|code| ids.location(code)),
+            None => from.map(|code| ids.shared_location(code)),
         };
-        let partner = m.partner.as_deref().map(|p| ids.partner(p));
+        let partner = m.partner.as_ref().map(|p| ids.shared_partner(p));
         let (sources, destinations) = match (partner, to.is_some(), from.is_some()) {
             (Some(p), true, false) => (vec![p], Vec::new()),
             (Some(p), false, true) => (Vec::new(), vec![p]),
@@ -173,7 +176,7 @@ impl<'a> ObjectEvent<'a> {
         let transactions = m
             .document
             .iter()
-            .map(|(reference, kind)| (transaction_type(*kind), ids.document(reference)))
+            .map(|(reference, kind)| (transaction_type(*kind), ids.shared_document(reference)))
             .collect();
         ObjectEvent {
             event_time: at,

@@ -274,6 +274,23 @@ pub struct IdCache {
     lots: ByName,
     /// The key of a product or lot being looked up, kept for its capacity.
     key: String,
+    /// The same identifiers by the addresses of shared names (see [`IdCache::shared`]), with
+    /// the names, kept so that no other name takes their address.
+    addresses: ByAddress,
+}
+
+/// Identifiers by what they name and the addresses of up to three names, with those names.
+type ByAddress =
+    HashMap<(u8, [usize; 3]), ([Option<Rc<str>>; 3], Rc<Id>), BuildHasherDefault<FxHasher>>;
+
+const LOCATION: u8 = 0;
+const PARTNER: u8 = 1;
+const DOCUMENT: u8 = 2;
+const PRODUCT: u8 = 3;
+const LOT: u8 = 4;
+
+fn address(name: &Rc<str>) -> usize {
+    Rc::as_ptr(name).cast::<u8>().addr()
 }
 
 impl IdCache {
@@ -286,7 +303,68 @@ impl IdCache {
             products: ByName::default(),
             lots: ByName::default(),
             key: String::new(),
+            addresses: HashMap::default(),
         }
+    }
+
+    /// The identifier of names shared by `Rc`, as the station's catalog hands them out (one
+    /// `Rc` per row, [`crate::store::EpcisMovement`]): found by the names' addresses, without
+    /// reading, hashing and comparing their text, and made by `make` (the look-up by text)
+    /// the first time. Names made anew for every row (the centre's pages) would fill this
+    /// map without end; it is emptied when it holds many more than the identifiers.
+    fn shared(
+        &mut self,
+        what: u8,
+        names: [Option<&Rc<str>>; 3],
+        make: impl FnOnce(&mut IdCache) -> Rc<Id>,
+    ) -> Rc<Id> {
+        let key = (what, names.map(|n| n.map_or(0, address)));
+        if let Some((_, id)) = self.addresses.get(&key) {
+            return Rc::clone(id);
+        }
+        let id = make(self);
+        let made = self.locations.len()
+            + self.partners.len()
+            + self.documents.len()
+            + self.products.len()
+            + self.lots.len();
+        if self.addresses.len() > 4 * made + 4096 {
+            self.addresses.clear();
+        }
+        self.addresses
+            .insert(key, (names.map(|n| n.cloned()), Rc::clone(&id)));
+        id
+    }
+
+    /// [`Self::lot`] of shared names.
+    pub fn shared_lot(&mut self, sku: &Rc<str>, gtin: Option<&Rc<str>>, lot: &Rc<str>) -> Rc<Id> {
+        self.shared(LOT, [Some(sku), gtin, Some(lot)], |c| {
+            c.lot(sku, gtin.map(|g| &**g), lot)
+        })
+    }
+
+    /// [`Self::product`] of shared names.
+    pub fn shared_product(&mut self, sku: &Rc<str>, gtin: Option<&Rc<str>>) -> Rc<Id> {
+        self.shared(PRODUCT, [Some(sku), gtin, None], |c| {
+            c.product(sku, gtin.map(|g| &**g))
+        })
+    }
+
+    /// [`Self::location`] of a shared name.
+    pub fn shared_location(&mut self, code: &Rc<str>) -> Rc<Id> {
+        self.shared(LOCATION, [Some(code), None, None], |c| c.location(code))
+    }
+
+    /// [`Self::partner`] of a shared name.
+    pub fn shared_partner(&mut self, name: &Rc<str>) -> Rc<Id> {
+        self.shared(PARTNER, [Some(name), None, None], |c| c.partner(name))
+    }
+
+    /// [`Self::document`] of a shared name.
+    pub fn shared_document(&mut self, reference: &Rc<str>) -> Rc<Id> {
+        self.shared(DOCUMENT, [Some(reference), None, None], |c| {
+            c.document(reference)
+        })
     }
 
     /// The identifiers' maker.
@@ -556,6 +634,46 @@ mod tests {
         ));
         assert_eq!(cache.lots.len(), 3);
         assert_eq!(cache.products.len(), 2);
+    }
+
+    #[test]
+    fn shared_names_find_the_identifier_of_their_text() {
+        let mut cache = IdCache::new(ids(true));
+        let maker = ids(true);
+        let (sku, gtin, lot): (Rc<str>, Rc<str>, Rc<str>) =
+            ("ASP-500".into(), "10614141000019".into(), "L:1".into());
+        let first = cache.shared_lot(&sku, Some(&gtin), &lot);
+        assert_eq!(*first, maker.lot("ASP-500", Some("10614141000019"), "L:1"));
+        // The same names again, and the same text in names of its own (the centre's rows).
+        assert!(Rc::ptr_eq(
+            &first,
+            &cache.shared_lot(&sku, Some(&gtin), &lot)
+        ));
+        let copy: Rc<str> = "L:1".into();
+        assert!(Rc::ptr_eq(
+            &first,
+            &cache.shared_lot(&sku, Some(&gtin), &copy)
+        ));
+        // One name as a location, a partner and a document: three identifiers.
+        let name: Rc<str> = "DOCK-1".into();
+        assert_eq!(*cache.shared_location(&name), maker.location("DOCK-1"));
+        assert_eq!(*cache.shared_partner(&name), maker.partner("DOCK-1"));
+        assert_eq!(*cache.shared_document(&name), maker.document("DOCK-1"));
+        assert_eq!(*cache.shared_location(&name), maker.location("DOCK-1"));
+        assert_eq!(
+            *cache.shared_product(&sku, None),
+            maker.product("ASP-500", None)
+        );
+        assert_eq!(
+            *cache.shared_product(&sku, Some(&gtin)),
+            maker.product("ASP-500", Some("10614141000019"))
+        );
+        // Names made anew for every row do not pile up.
+        for _ in 0..20_000 {
+            let fresh: Rc<str> = "A-01/3".into();
+            assert_eq!(*cache.shared_location(&fresh), maker.location("A-01/3"));
+        }
+        assert!(cache.addresses.len() <= 4 * 8 + 4096 + 1);
     }
 
     #[test]
