@@ -13,11 +13,18 @@
 //! Every [`Id`] also carries the form GS1's event hash algorithm reads: a GS1 key as the
 //! canonical Digital Link, whichever form is written, so an event's eventID does not depend
 //! on the form chosen.
+//!
+//! An export names the same few thousand locations, partners, documents, products and lots
+//! in millions of events: [`IdCache`] makes each of their identifiers once and hands out
+//! shared ([`Rc`]) copies. Serials are made per event, as many as the journal has units.
 
 use crate::barcode::gs1::digital_link::percent_encode;
 use crate::barcode::gtin::has_valid_check_digit;
 use crate::config::{EpcisConfig, LocationGln};
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// One identifier: as written, and as the event hash reads it (`None`: the same).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,17 +135,23 @@ impl Ids {
         // The canonical form is what GS1's normaliser makes of the EPC URN: the URN's escapes
         // kept, and the characters Digital Link reserves escaped too. The Digital Link
         // written is that same text, so both forms hash alike.
-        let escaped = epc_escape(value);
-        let canonical = format!("https://id.gs1.org/01/{gtin}/{ai}/{}", web_escape(&escaped));
+        let mut canonical = String::with_capacity(40 + value.len());
+        canonical.push_str("https://id.gs1.org/01/");
+        canonical.push_str(gtin);
+        canonical.push('/');
+        canonical.push_str(ai);
+        canonical.push('/');
+        escape_into(&mut canonical, value, WEB_RESERVED);
         match self.prefix_len(&gtin[1..]) {
             Some(n) => {
                 let kind = if scheme == "lgtin" { "class" } else { "id" };
                 Id {
                     uri: format!(
-                        "urn:epc:{kind}:{scheme}:{}.{}{}.{escaped}",
+                        "urn:epc:{kind}:{scheme}:{}.{}{}.{}",
                         &gtin[1..1 + n],
                         &gtin[..1],
-                        &gtin[1 + n..13]
+                        &gtin[1 + n..13],
+                        epc_escape(value)
                     ),
                     canonical: Some(canonical),
                 }
@@ -173,10 +186,7 @@ impl Ids {
     /// Standard writes it.
     fn gln(&self, gln: &str, ai: &str, extension: Option<&str>) -> Id {
         let canonical = match extension {
-            Some(ext) => format!(
-                "https://id.gs1.org/{ai}/{gln}/254/{}",
-                web_escape(&epc_escape(ext))
-            ),
+            Some(ext) => format!("https://id.gs1.org/{ai}/{gln}/254/{}", web_escape(ext)),
             None => format!("https://id.gs1.org/{ai}/{gln}"),
         };
         match self.prefix_len(gln) {
@@ -214,30 +224,277 @@ fn is_ai82(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b))
 }
 
-/// The escapes of an EPC URI (TDS 2.x, table A-1) for set-82 text.
+/// The characters an EPC URI escapes (TDS 2.x, table A-1) in set-82 text.
+const EPC_RESERVED: &[u8] = b"\"%&/<>?";
+
+/// Those and the characters a Digital Link path segment reserves beyond them: the web form
+/// of an EPC-escaped value is the value escaped once with these (the EPC escapes make no
+/// character the Digital Link reserves).
+const WEB_RESERVED: &[u8] = b"\"%&/<>?!()*+,:";
+
+/// The escapes of an EPC URI for set-82 text.
 fn epc_escape(text: &str) -> String {
-    escape(text, b"\"%&/<>?")
-}
-
-/// The characters a Digital Link path segment reserves beyond the EPC URI's.
-fn web_escape(text: &str) -> String {
-    escape(text, b"!()*+,:")
-}
-
-fn escape(text: &str, reserved: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text, EPC_RESERVED);
+    out
+}
+
+/// The web form of a set-82 value: its EPC URI escapes, and the Digital Link's.
+fn web_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text, WEB_RESERVED);
+    out
+}
+
+fn escape_into(out: &mut String, text: &str, reserved: &[u8]) {
     for c in text.chars() {
         match u8::try_from(c) {
-            Ok(b) if reserved.contains(&b) => out.push_str(&format!("%{b:02X}")),
+            Ok(b) if reserved.contains(&b) => {
+                out.push('%');
+                out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+                out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
+            }
             _ => out.push(c),
         }
     }
-    out
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Identifiers by what they name, each made once (see the module's comment).
+#[derive(Debug)]
+pub struct IdCache {
+    ids: Ids,
+    locations: ByName,
+    partners: ByName,
+    documents: ByName,
+    /// By SKU and GTIN.
+    products: ByName,
+    /// By SKU, GTIN and lot.
+    lots: ByName,
+    /// The key of a product or lot being looked up, kept for its capacity.
+    key: String,
+    /// The same identifiers by the addresses of shared names (see [`IdCache::shared`]), with
+    /// the names, kept so that no other name takes their address.
+    addresses: ByAddress,
+}
+
+/// Identifiers by what they name and the addresses of up to three names, with those names.
+type ByAddress =
+    HashMap<(u8, [usize; 3]), ([Option<Rc<str>>; 3], Rc<Id>), BuildHasherDefault<FxHasher>>;
+
+const LOCATION: u8 = 0;
+const PARTNER: u8 = 1;
+const DOCUMENT: u8 = 2;
+const PRODUCT: u8 = 3;
+const LOT: u8 = 4;
+
+fn address(name: &Rc<str>) -> usize {
+    Rc::as_ptr(name).cast::<u8>().addr()
+}
+
+impl IdCache {
+    pub fn new(ids: Ids) -> IdCache {
+        IdCache {
+            ids,
+            locations: ByName::default(),
+            partners: ByName::default(),
+            documents: ByName::default(),
+            products: ByName::default(),
+            lots: ByName::default(),
+            key: String::new(),
+            addresses: HashMap::default(),
+        }
+    }
+
+    /// The identifier of names shared by `Rc`, as the station's catalog hands them out (one
+    /// `Rc` per row, [`crate::store::EpcisMovement`]): found by the names' addresses, without
+    /// reading, hashing and comparing their text, and made by `make` (the look-up by text)
+    /// the first time. Names made anew for every row (the centre's pages) would fill this
+    /// map without end; it is emptied when it holds many more than the identifiers.
+    fn shared(
+        &mut self,
+        what: u8,
+        names: [Option<&Rc<str>>; 3],
+        make: impl FnOnce(&mut IdCache) -> Rc<Id>,
+    ) -> Rc<Id> {
+        let key = (what, names.map(|n| n.map_or(0, address)));
+        if let Some((_, id)) = self.addresses.get(&key) {
+            return Rc::clone(id);
+        }
+        let id = make(self);
+        let made = self.locations.len()
+            + self.partners.len()
+            + self.documents.len()
+            + self.products.len()
+            + self.lots.len();
+        if self.addresses.len() > 4 * made + 4096 {
+            self.addresses.clear();
+        }
+        self.addresses
+            .insert(key, (names.map(|n| n.cloned()), Rc::clone(&id)));
+        id
+    }
+
+    /// [`Self::lot`] of shared names.
+    pub fn shared_lot(&mut self, sku: &Rc<str>, gtin: Option<&Rc<str>>, lot: &Rc<str>) -> Rc<Id> {
+        self.shared(LOT, [Some(sku), gtin, Some(lot)], |c| {
+            c.lot(sku, gtin.map(|g| &**g), lot)
+        })
+    }
+
+    /// [`Self::product`] of shared names.
+    pub fn shared_product(&mut self, sku: &Rc<str>, gtin: Option<&Rc<str>>) -> Rc<Id> {
+        self.shared(PRODUCT, [Some(sku), gtin, None], |c| {
+            c.product(sku, gtin.map(|g| &**g))
+        })
+    }
+
+    /// [`Self::location`] of a shared name.
+    pub fn shared_location(&mut self, code: &Rc<str>) -> Rc<Id> {
+        self.shared(LOCATION, [Some(code), None, None], |c| c.location(code))
+    }
+
+    /// [`Self::partner`] of a shared name.
+    pub fn shared_partner(&mut self, name: &Rc<str>) -> Rc<Id> {
+        self.shared(PARTNER, [Some(name), None, None], |c| c.partner(name))
+    }
+
+    /// [`Self::document`] of a shared name.
+    pub fn shared_document(&mut self, reference: &Rc<str>) -> Rc<Id> {
+        self.shared(DOCUMENT, [Some(reference), None, None], |c| {
+            c.document(reference)
+        })
+    }
+
+    /// The identifiers' maker.
+    pub fn ids(&self) -> &Ids {
+        &self.ids
+    }
+
+    /// [`Ids::serial`]: made anew each time.
+    pub fn serial(&self, sku: &str, gtin: Option<&str>, serial: &str) -> Rc<Id> {
+        Rc::new(self.ids.serial(sku, gtin, serial))
+    }
+
+    /// [`Ids::lot`], made once.
+    pub fn lot(&mut self, sku: &str, gtin: Option<&str>, lot: &str) -> Rc<Id> {
+        let key = composite_key(&mut self.key, sku, gtin, Some(lot));
+        cached(&mut self.lots, key, || self.ids.lot(sku, gtin, lot))
+    }
+
+    /// [`Ids::product`], made once.
+    pub fn product(&mut self, sku: &str, gtin: Option<&str>) -> Rc<Id> {
+        let key = composite_key(&mut self.key, sku, gtin, None);
+        cached(&mut self.products, key, || self.ids.product(sku, gtin))
+    }
+
+    /// [`Ids::location`], made once.
+    pub fn location(&mut self, code: &str) -> Rc<Id> {
+        cached(&mut self.locations, code, || self.ids.location(code))
+    }
+
+    /// [`Ids::partner`], made once.
+    pub fn partner(&mut self, name: &str) -> Rc<Id> {
+        cached(&mut self.partners, name, || self.ids.partner(name))
+    }
+
+    /// [`Ids::document`], made once.
+    pub fn document(&mut self, reference: &str) -> Rc<Id> {
+        cached(&mut self.documents, reference, || {
+            self.ids.document(reference)
+        })
+    }
+}
+
+/// Identifiers by a name. The names are the station's own catalog's (or, from the centre,
+/// the stations'), so the hash need not resist chosen keys: SipHash, the default, was a
+/// tenth of the time of the lookups, five of which every event makes.
+type ByName = HashMap<Box<str>, Rc<Id>, BuildHasherDefault<FxHasher>>;
+
+/// The hash of rustc's own tables (`rustc-hash`): a word of the text at a time, rotated,
+/// xor-ed and multiplied.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+fn cached(map: &mut ByName, key: &str, make: impl FnOnce() -> Id) -> Rc<Id> {
+    if let Some(id) = map.get(key) {
+        return Rc::clone(id);
+    }
+    let id = Rc::new(make());
+    map.insert(key.into(), Rc::clone(&id));
+    id
+}
+
+/// One key of a SKU, a GTIN or none, and a lot or none, in `buf`: each part after its
+/// length, so that no two triples share a key.
+fn composite_key<'k>(
+    buf: &'k mut String,
+    sku: &str,
+    gtin: Option<&str>,
+    lot: Option<&str>,
+) -> &'k str {
+    buf.clear();
+    for part in [Some(sku), gtin, lot] {
+        match part {
+            // Writing to a String cannot fail.
+            Some(text) => {
+                let _ = write!(buf, "{}:{text}", text.len());
+            }
+            None => buf.push('-'),
+        }
+    }
+    buf
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two-step escape the single pass replaces.
+    fn escape(text: &str, reserved: &[u8]) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match u8::try_from(c) {
+                Ok(b) if reserved.contains(&b) => out.push_str(&format!("%{b:02X}")),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
 
     fn ids(prefix: bool) -> Ids {
         let mut config = EpcisConfig::default();
@@ -335,6 +592,96 @@ mod tests {
             ids.document("PO-1042").uri,
             "urn:scantrail:document:PO-1042"
         );
+    }
+
+    #[test]
+    fn the_cache_gives_what_ids_make_and_makes_each_once() {
+        let mut cache = IdCache::new(ids(true));
+        let maker = ids(true);
+        let lot = cache.lot("ASP-500", Some("10614141000019"), "L:1");
+        assert_eq!(*lot, maker.lot("ASP-500", Some("10614141000019"), "L:1"));
+        assert!(Rc::ptr_eq(
+            &lot,
+            &cache.lot("ASP-500", Some("10614141000019"), "L:1")
+        ));
+        // The same lot code of another product, or without the GTIN, is another identifier.
+        assert_eq!(
+            *cache.lot("ASP-500", None, "L:1"),
+            maker.lot("ASP-500", None, "L:1")
+        );
+        assert_eq!(
+            *cache.lot("ASP-5", None, "00:L:1"),
+            maker.lot("ASP-5", None, "00:L:1")
+        );
+        assert_eq!(
+            *cache.product("USB-C1M", Some("00614141000036")),
+            maker.product("USB-C1M", Some("00614141000036"))
+        );
+        assert_eq!(
+            *cache.product("USB-C1M", None),
+            maker.product("USB-C1M", None)
+        );
+        assert_eq!(*cache.location("A-01/3"), maker.location("A-01/3"));
+        assert_eq!(*cache.location("DOCK-1"), maker.location("DOCK-1"));
+        assert_eq!(
+            *cache.partner("Acme Supplies"),
+            maker.partner("Acme Supplies")
+        );
+        assert_eq!(*cache.document("PO-1042"), maker.document("PO-1042"));
+        assert!(Rc::ptr_eq(
+            &cache.location("DOCK-1"),
+            &cache.location("DOCK-1")
+        ));
+        assert_eq!(cache.lots.len(), 3);
+        assert_eq!(cache.products.len(), 2);
+    }
+
+    #[test]
+    fn shared_names_find_the_identifier_of_their_text() {
+        let mut cache = IdCache::new(ids(true));
+        let maker = ids(true);
+        let (sku, gtin, lot): (Rc<str>, Rc<str>, Rc<str>) =
+            ("ASP-500".into(), "10614141000019".into(), "L:1".into());
+        let first = cache.shared_lot(&sku, Some(&gtin), &lot);
+        assert_eq!(*first, maker.lot("ASP-500", Some("10614141000019"), "L:1"));
+        // The same names again, and the same text in names of its own (the centre's rows).
+        assert!(Rc::ptr_eq(
+            &first,
+            &cache.shared_lot(&sku, Some(&gtin), &lot)
+        ));
+        let copy: Rc<str> = "L:1".into();
+        assert!(Rc::ptr_eq(
+            &first,
+            &cache.shared_lot(&sku, Some(&gtin), &copy)
+        ));
+        // One name as a location, a partner and a document: three identifiers.
+        let name: Rc<str> = "DOCK-1".into();
+        assert_eq!(*cache.shared_location(&name), maker.location("DOCK-1"));
+        assert_eq!(*cache.shared_partner(&name), maker.partner("DOCK-1"));
+        assert_eq!(*cache.shared_document(&name), maker.document("DOCK-1"));
+        assert_eq!(*cache.shared_location(&name), maker.location("DOCK-1"));
+        assert_eq!(
+            *cache.shared_product(&sku, None),
+            maker.product("ASP-500", None)
+        );
+        assert_eq!(
+            *cache.shared_product(&sku, Some(&gtin)),
+            maker.product("ASP-500", Some("10614141000019"))
+        );
+        // Names made anew for every row do not pile up.
+        for _ in 0..20_000 {
+            let fresh: Rc<str> = "A-01/3".into();
+            assert_eq!(*cache.shared_location(&fresh), maker.location("A-01/3"));
+        }
+        assert!(cache.addresses.len() <= 4 * 8 + 4096 + 1);
+    }
+
+    #[test]
+    fn web_escapes_are_the_epc_escapes_escaped_again() {
+        for text in ["SN/1", "L:1", "a%b", "x\"y&z<>?", "!()*+,:", "plain-1._"] {
+            let twice = escape(&epc_escape(text), b"!()*+,:");
+            assert_eq!(web_escape(text), twice, "{text}");
+        }
     }
 
     #[test]

@@ -13,13 +13,14 @@ mod event;
 mod ids;
 
 pub use event::{Action, Meaning, ObjectEvent, lot_meaning, movement_meaning, transaction_type};
-pub use ids::{Id, Ids};
+pub use ids::{Id, IdCache, Ids};
 
 use crate::config::{EpcisConfig, parse_offset};
 use crate::store::{EpcisFilter, EpcisLotChange, EpcisMovement, Store, StoreError};
 use chrono::{DateTime, Local, Offset, SecondsFormat, Utc};
 use std::collections::VecDeque;
 use std::io::Write;
+use std::rc::Rc;
 
 /// The JSON-LD context of EPCIS 2.0, as GS1 publishes it.
 pub const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
@@ -66,14 +67,41 @@ impl TimeZone {
     }
 }
 
+/// The offsets of an export's events: a fixed one written once and shared, the local one
+/// worked out at each event's time.
+struct Offsets {
+    zone: TimeZone,
+    fixed: Option<Rc<str>>,
+}
+
+impl Offsets {
+    fn new(zone: TimeZone) -> Offsets {
+        let fixed = match zone {
+            TimeZone::Fixed(_) => Some(zone.offset_at("").into()),
+            TimeZone::Local => None,
+        };
+        Offsets { zone, fixed }
+    }
+
+    fn at(&self, at: &str) -> Rc<str> {
+        match &self.fixed {
+            Some(fixed) => Rc::clone(fixed),
+            None => self.zone.offset_at(at).into(),
+        }
+    }
+}
+
 /// An EPCIS document being written: the header, then events, then the end.
 pub struct Document<W: Write> {
     out: W,
-    ids: Ids,
-    zone: TimeZone,
+    ids: IdCache,
+    offsets: Offsets,
     /// Status changes not yet written, oldest first.
     lot_changes: VecDeque<EpcisLotChange>,
     events: u64,
+    /// The pre-hash string and the JSON of the event being written, kept for their capacity.
+    pre_hash: String,
+    json: Vec<u8>,
 }
 
 impl<W: Write> Document<W> {
@@ -92,10 +120,12 @@ impl<W: Write> Document<W> {
         )?;
         Ok(Document {
             out,
-            ids: Ids::new(config),
-            zone: TimeZone::from_config(config),
+            ids: IdCache::new(Ids::new(config)),
+            offsets: Offsets::new(TimeZone::from_config(config)),
             lot_changes: lot_changes.into(),
             events: 0,
+            pre_hash: String::with_capacity(1024),
+            json: Vec::with_capacity(2048),
         })
     }
 
@@ -106,21 +136,23 @@ impl<W: Write> Document<W> {
                 self.lot_change(&change)?;
             }
         }
-        let zone = self.zone;
-        let event = ObjectEvent::from_movement(&self.ids, m, &|at| zone.offset_at(at));
+        let offsets = &self.offsets;
+        let event = ObjectEvent::from_movement(&mut self.ids, m, &|at| offsets.at(at));
         self.write(&event)
     }
 
     fn lot_change(&mut self, change: &EpcisLotChange) -> std::io::Result<()> {
-        let zone = self.zone;
-        let event = ObjectEvent::from_lot_change(&self.ids, change, &|at| zone.offset_at(at));
+        let offsets = &self.offsets;
+        let event = ObjectEvent::from_lot_change(&mut self.ids, change, &|at| offsets.at(at));
         self.write(&event)
     }
 
     fn write(&mut self, event: &ObjectEvent) -> std::io::Result<()> {
-        self.out
-            .write_all(if self.events == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.out, &event.json()).map_err(std::io::Error::other)?;
+        self.json.clear();
+        self.json
+            .extend_from_slice(if self.events == 0 { b"\n" } else { b",\n" });
+        event.write_json(&mut self.pre_hash, &mut self.json);
+        self.out.write_all(&self.json)?;
         self.events += 1;
         Ok(())
     }

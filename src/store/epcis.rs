@@ -6,6 +6,9 @@
 //! them needs no more memory than one; status changes are a human's commands (few), read
 //! whole, and so are the catalog's names (products, lots, locations, partners, documents),
 //! which grow with the catalog, not with every movement. The filters are the export's: a time, a product, one lot of it, or a serial.
+//!
+//! A movement's names are shared ([`Rc`]) with the catalog's map rather than copied: an
+//! export of millions of rows made as many copies of the same few thousand names.
 
 use super::journal::{format_time, word_col};
 use super::{Result, Store, StoreError};
@@ -13,6 +16,7 @@ use crate::domain::{DocumentKind, LotStatus, MovementKind};
 use chrono::{DateTime, Utc};
 use rusqlite::ToSql;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Which events an export takes; every filter is optional. `lot` goes with `sku`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,22 +28,22 @@ pub struct EpcisFilter {
     pub serial: Option<String>,
 }
 
-/// One movement as an EPCIS export needs it.
+/// One movement as an EPCIS export needs it; the catalog's names are shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpcisMovement {
     /// RFC 3339 in UTC with milliseconds.
     pub at: String,
     pub kind: MovementKind,
-    pub sku: String,
+    pub sku: Rc<str>,
     /// The product's own GTIN-14 (a barcode of one unit), if it has one.
-    pub gtin: Option<String>,
-    pub lot: Option<String>,
+    pub gtin: Option<Rc<str>>,
+    pub lot: Option<Rc<str>>,
     pub serial: Option<String>,
     pub qty: i64,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub partner: Option<String>,
-    pub document: Option<(String, DocumentKind)>,
+    pub from: Option<Rc<str>>,
+    pub to: Option<Rc<str>>,
+    pub partner: Option<Rc<str>>,
+    pub document: Option<(Rc<str>, DocumentKind)>,
     /// For an undo (`kind` is `reversal`): what it undoes.
     pub undoes: Option<Undone>,
 }
@@ -182,18 +186,17 @@ impl Store {
         let params: [&dyn ToSql; 4] = [&since, &filter.sku, &filter.lot, &filter.serial];
         let mut rows = st.query(&params[..highest(&sql)])?;
         while let Some(r) = rows.next()? {
-            let undone: Option<String> = r.get(10)?;
-            let undoes = match undone {
-                Some(_) => Some(Undone {
+            let undoes = match r.get_ref(10)? {
+                rusqlite::types::ValueRef::Null => None,
+                _ => Some(Undone {
                     kind: word_col(r, 10)?,
                     at: r.get(11)?,
                 }),
-                None => None,
             };
             let (sku, gtin) = catalog.product(r.get(2)?)?;
             let movement = EpcisMovement {
                 at: r.get(0)?,
-                kind: word_col(r, 1)?,
+                kind: word_ref(r, 1)?,
                 sku,
                 gtin,
                 lot: Catalog::name(&catalog.lots, "lot", r.get(3)?)?,
@@ -213,36 +216,80 @@ impl Store {
 
 /// The names of the catalog's rows by their local ids, for the export's journal rows.
 struct Catalog {
-    products: HashMap<i64, (String, Option<String>)>,
-    lots: HashMap<i64, String>,
-    locations: HashMap<i64, String>,
-    partners: HashMap<i64, String>,
-    documents: HashMap<i64, (String, DocumentKind)>,
+    products: ById<(Rc<str>, Option<Rc<str>>)>,
+    lots: ById<Rc<str>>,
+    locations: ById<Rc<str>>,
+    partners: ById<Rc<str>>,
+    documents: ById<(Rc<str>, DocumentKind)>,
+}
+
+/// A catalog table's rows by id. The ids are the tables' rowids, dense from 1, so a vector
+/// indexed by id holds them: a hash map was a fifth of the export's time (its buckets are
+/// scattered over memory; the journal names rows at random). Ids far sparser than the rows
+/// (rows deleted in bulk) get the map.
+enum ById<T> {
+    Dense(Vec<Option<T>>),
+    Sparse(HashMap<i64, T>),
+}
+
+impl<T> ById<T> {
+    fn new(rows: Vec<(i64, T)>) -> ById<T> {
+        let bound = rows.len().saturating_mul(2).saturating_add(1024);
+        let max = rows.iter().map(|(id, _)| *id).max().unwrap_or(0);
+        let dense = rows.iter().all(|(id, _)| *id >= 0);
+        match usize::try_from(max) {
+            Ok(max) if dense && max < bound => {
+                let mut by_id = Vec::new();
+                by_id.resize_with(max + 1, || None);
+                for (id, row) in rows {
+                    if let Some(slot) = usize::try_from(id).ok().and_then(|i| by_id.get_mut(i)) {
+                        *slot = Some(row);
+                    }
+                }
+                ById::Dense(by_id)
+            }
+            _ => ById::Sparse(rows.into_iter().collect()),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<&T> {
+        match self {
+            ById::Dense(by_id) => usize::try_from(id)
+                .ok()
+                .and_then(|i| by_id.get(i))
+                .and_then(Option::as_ref),
+            ById::Sparse(map) => map.get(&id),
+        }
+    }
 }
 
 impl Catalog {
     fn read(store: &Store) -> Result<Catalog> {
-        let names = |sql: &str| -> Result<HashMap<i64, String>> {
+        let names = |sql: &str| -> Result<ById<Rc<str>>> {
             let mut st = store.conn.prepare(sql)?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = st.query_map([], |r| Ok((r.get(0)?, shared(r, 1)?)))?;
+            Ok(ById::new(rows.collect::<rusqlite::Result<_>>()?))
         };
         let mut st = store
             .conn
             .prepare(&format!("SELECT p.id, p.sku, {GTIN_OF} FROM products p"))?;
         let products = st
-            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+            .query_map([], |r| {
+                let gtin: Option<String> = r.get(2)?;
+                Ok((r.get(0)?, (shared(r, 1)?, gtin.map(Rc::from))))
+            })?
             .collect::<rusqlite::Result<_>>()?;
+        let products = ById::new(products);
         let mut st = store.conn.prepare("SELECT id, ref, kind FROM documents")?;
         let documents = st
-            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, word_col(r, 2)?))))?
+            .query_map([], |r| Ok((r.get(0)?, (shared(r, 1)?, word_col(r, 2)?))))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Catalog {
+            documents: ById::new(documents),
             products,
             lots: names("SELECT id, code FROM lots")?,
             locations: names("SELECT id, code FROM locations")?,
             partners: names("SELECT id, name FROM partners")?,
-            documents,
         })
     }
 
@@ -252,35 +299,58 @@ impl Catalog {
         ))
     }
 
-    fn product(&self, id: i64) -> Result<(String, Option<String>)> {
+    fn product(&self, id: i64) -> Result<(Rc<str>, Option<Rc<str>>)> {
         self.products
-            .get(&id)
+            .get(id)
             .cloned()
             .ok_or_else(|| Catalog::missing("product", id))
     }
 
-    fn name(map: &HashMap<i64, String>, what: &str, id: Option<i64>) -> Result<Option<String>> {
+    fn name(map: &ById<Rc<str>>, what: &str, id: Option<i64>) -> Result<Option<Rc<str>>> {
         match id {
             None => Ok(None),
             Some(id) => map
-                .get(&id)
+                .get(id)
                 .cloned()
                 .map(Some)
                 .ok_or_else(|| Catalog::missing(what, id)),
         }
     }
 
-    fn document(&self, id: Option<i64>) -> Result<Option<(String, DocumentKind)>> {
+    fn document(&self, id: Option<i64>) -> Result<Option<(Rc<str>, DocumentKind)>> {
         match id {
             None => Ok(None),
             Some(id) => self
                 .documents
-                .get(&id)
+                .get(id)
                 .cloned()
                 .map(Some)
                 .ok_or_else(|| Catalog::missing("document", id)),
         }
     }
+}
+
+/// A text column as a shared name.
+fn shared(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Rc<str>> {
+    let text: String = r.get(i)?;
+    Ok(text.into())
+}
+
+/// A word column (`kind`) read in place, without a String of its own: [`word_col`] for the
+/// export's every row.
+fn word_ref<T>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr<Err = crate::domain::UnknownWord>,
+{
+    let conversion = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+    };
+    let text = r
+        .get_ref(i)?
+        .as_str()
+        .map_err(|e| conversion(Box::new(e)))?;
+    text.parse()
+        .map_err(|e: crate::domain::UnknownWord| conversion(Box::new(e)))
 }
 
 /// How many of the four numbered parameters `sql` names: SQLite wants exactly as many bound
@@ -290,4 +360,27 @@ fn highest(sql: &str) -> usize {
         .rev()
         .find(|n| sql.contains(&format!("?{n}")))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_by_id_are_found_dense_or_sparse() {
+        let dense = ById::new(vec![(3, "c"), (1, "a"), (2, "b")]);
+        assert!(matches!(dense, ById::Dense(_)));
+        let sparse = ById::new(vec![(1, "a"), (1 << 40, "far"), (-5, "negative")]);
+        assert!(matches!(sparse, ById::Sparse(_)));
+        for by_id in [&dense, &sparse] {
+            assert_eq!(by_id.get(1), Some(&"a"));
+            assert_eq!(by_id.get(0), None);
+            assert_eq!(by_id.get(7), None);
+            assert_eq!(by_id.get(-1), None);
+        }
+        assert_eq!(dense.get(3), Some(&"c"));
+        assert_eq!(sparse.get(1 << 40), Some(&"far"));
+        assert_eq!(sparse.get(-5), Some(&"negative"));
+        assert!(matches!(ById::<&str>::new(Vec::new()), ById::Dense(_)));
+    }
 }

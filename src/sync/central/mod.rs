@@ -712,7 +712,7 @@ impl Central {
             let document: Option<String> = row.try_get(12).map_err(get)?;
             let document_kind: Option<String> = row.try_get(13).map_err(get)?;
             let document = match (document, document_kind) {
-                (Some(reference), Some(kind)) => Some((reference, self.word(&kind)?)),
+                (Some(reference), Some(kind)) => Some((reference.into(), self.word(&kind)?)),
                 // A document the central catalog does not know yet has no kind: the event
                 // names no business transaction rather than a wrong one.
                 _ => None,
@@ -726,17 +726,23 @@ impl Central {
                 None => None,
             };
             let qty: i32 = row.try_get(8).map_err(get)?;
+            // The station's export shares its catalog's names ([`EpcisMovement`]); a page
+            // of the centre's has names of its own.
+            let name = |i| -> Result<Option<std::rc::Rc<str>>> {
+                let text: Option<String> = row.try_get(i).map_err(get)?;
+                Ok(text.map(Into::into))
+            };
             movements.push(EpcisMovement {
                 at: row.try_get(2).map_err(get)?,
                 kind: self.word(&row.try_get::<_, String>(3).map_err(get)?)?,
-                sku: row.try_get(4).map_err(get)?,
-                gtin: row.try_get(5).map_err(get)?,
-                lot: row.try_get(6).map_err(get)?,
+                sku: row.try_get::<_, String>(4).map_err(get)?.into(),
+                gtin: name(5)?,
+                lot: name(6)?,
                 serial: row.try_get(7).map_err(get)?,
                 qty: i64::from(qty),
-                from: row.try_get(9).map_err(get)?,
-                to: row.try_get(10).map_err(get)?,
-                partner: row.try_get(11).map_err(get)?,
+                from: name(9)?,
+                to: name(10)?,
+                partner: name(11)?,
                 document,
                 undoes,
             });
