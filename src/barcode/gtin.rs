@@ -170,6 +170,19 @@ mod tests {
     }
 
     #[test]
+    fn a_check_digit_needs_a_digit_before_it() {
+        // One digit has nothing to check it against, even "0" (whose check would be 0).
+        for text in ["", "0", "7", "1a7", "a1", "17 "] {
+            assert!(!has_valid_check_digit(text), "{text:?}");
+        }
+        // The shortest texts that carry a check: 1 × 3 = 3, so 7; 0 gives 0.
+        for text in ["00", "17", "4006381333931"] {
+            assert!(has_valid_check_digit(text), "{text:?}");
+        }
+        assert!(!has_valid_check_digit("18"));
+    }
+
+    #[test]
     fn normalises_to_gtin14() {
         assert_eq!(normalize_barcode("036000291452"), "00036000291452");
         assert_eq!(normalize_barcode("96385074"), "00000096385074");
