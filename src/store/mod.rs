@@ -211,10 +211,10 @@ fn read_only(path: &Path) -> Option<String> {
         }
         _ => None,
     };
-    if path.exists() {
-        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
-            return says(&e, "the file");
-        }
+    if path.exists()
+        && let Err(e) = std::fs::OpenOptions::new().write(true).open(path)
+    {
+        return says(&e, "the file");
     }
     let folder = path
         .parent()
