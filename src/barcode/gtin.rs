@@ -205,6 +205,16 @@ mod tests {
             Gtin::from_upc_e("04252614").map(|g| g.short_form()),
             Ok("042100005264".into())
         );
+        // 04182635 → 041800000265 (last middle digit 3: manufacturer 418, item 26).
+        assert_eq!(
+            Gtin::from_upc_e("04182635").map(|g| g.short_form()),
+            Ok("041800000265".into())
+        );
+        // 01234543 → 012340000053 (last middle digit 4: manufacturer 1234, item 5).
+        assert_eq!(
+            Gtin::from_upc_e("01234543").map(|g| g.short_form()),
+            Ok("012340000053".into())
+        );
         // 01234565 → 012345000065 (last middle digit 6: five manufacturer digits).
         assert_eq!(
             Gtin::from_upc_e("01234565").map(|g| g.short_form()),
