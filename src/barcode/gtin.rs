@@ -228,6 +228,14 @@ mod tests {
     }
 
     #[test]
+    fn shown_and_debugged_as_gtin_14() {
+        // Test failures and logs print a GTIN by its Debug form: it must say which one.
+        let g = Gtin::parse("4006381333931").expect("valid");
+        assert_eq!(g.to_string(), "04006381333931");
+        assert_eq!(format!("{g:?}"), "Gtin(04006381333931)");
+    }
+
+    #[test]
     fn short_forms() {
         let g = Gtin::parse("00000096385074").ok();
         assert_eq!(g.map(|g| g.short_form()), Some("96385074".into()));
