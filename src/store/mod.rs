@@ -156,6 +156,22 @@ fn sqlite_cause(e: &rusqlite::Error) -> String {
 /// An error met while opening `path`: a damaged file or one that is no database is said
 /// as such, whatever step of the opening met it.
 fn open_error(path: &Path, e: StoreError) -> StoreError {
+    // Could not open or could not write: ask the file and its folder once whether that is
+    // because they are read-only, and say so if it is.
+    let may_be_read_only = match &e {
+        StoreError::Open { cause, .. } => matches!(
+            cause.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+        ),
+        StoreError::NotWritable => true,
+        _ => false,
+    };
+    if may_be_read_only && let Some(why) = read_only(path) {
+        return StoreError::ReadOnly {
+            path: path.to_owned(),
+            why,
+        };
+    }
     match e {
         StoreError::Damaged(cause) => StoreError::DamagedFile {
             path: path.to_owned(),
@@ -172,21 +188,6 @@ fn open_error(path: &Path, e: StoreError) -> StoreError {
                 cause: sqlite_cause(&cause),
             }
         }
-        StoreError::Open { cause, .. }
-            if matches!(
-                cause.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-            ) && read_only(path).is_some() =>
-        {
-            StoreError::ReadOnly {
-                path: path.to_owned(),
-                why: read_only(path).unwrap_or_default(),
-            }
-        }
-        StoreError::NotWritable if read_only(path).is_some() => StoreError::ReadOnly {
-            path: path.to_owned(),
-            why: read_only(path).unwrap_or_default(),
-        },
         StoreError::Open { cause, .. }
             if cause.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
         {
