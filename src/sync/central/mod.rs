@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/006_serials_missing.sql"),
     ),
     ("scan_rows", include_str!("../migrations/007_scan_rows.sql")),
+    (
+        "push_by_key",
+        include_str!("../migrations/008_push_by_key.sql"),
+    ),
 ];
 
 /// The central schema version this binary writes.
