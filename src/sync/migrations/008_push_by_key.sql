@@ -54,7 +54,6 @@ BEGIN
     -- is an index probe of its own (a scalar subquery: an EXISTS may be planned as a hash of
     -- the whole table, which is what a join was), whatever the planner believes of the scan
     -- log's size: in a long push its statistics are those of a much smaller table.
-    v_last_new := st.last_seq;
     SELECT coalesce(bool_and(x.seq IS NOT NULL AND x.id IS NOT NULL AND NOT x.known
                              AND x.seq > coalesce(x.prev, st.last_seq)), false),
            coalesce(array_agg(x.ord ORDER BY x.ord), '{}'), coalesce(array_agg(x.hash ORDER BY x.ord), '{}'),
