@@ -107,11 +107,27 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
     for r in 1..=rounds {
         let file = dir.path().join(format!("round{r}.txt"));
         std::fs::write(&file, scan_file(r, 150)).unwrap();
-        // Most kills land in the middle; one in eight in the first 50 ms (the opening).
-        let wait_ms = if moments.next().is_multiple_of(8) {
-            moments.next() % 50
+        // The moment is counted in printed outcomes, not in milliseconds: a faster machine
+        // must not run past every moment (a fixed wait of up to 2.5 s did, on CI). One kill in
+        // eight lands in the opening (0–50 ms, before or while the first scans run, and may
+        // come too late on a fast machine); the rest after a random number of printed lines,
+        // fewer than the file has, so the replay is still running when it is killed.
+        let scans = scan_file(r, 150).lines().count() as u64;
+        // After the nth line, a further wait of 0–3 ms (a scan takes about 1 ms here) puts the
+        // kill anywhere in the next scan: before its commit, during it, or between the commit
+        // and the printing of its outcome.
+        let (wait_ms, after_lines, then_us) = if moments.next().is_multiple_of(8) {
+            (moments.next() % 50, None, 0)
         } else {
-            50 + moments.next() % 2500
+            (
+                0,
+                Some(1 + moments.next() % (scans - 1)),
+                moments.next() % 3000,
+            )
+        };
+        let moment = match after_lines {
+            Some(n) => format!("after {n} lines and {then_us} µs"),
+            None => format!("at {wait_ms} ms"),
         };
         let mut child = scantrail(&db)
             .args(["replay", "--station", "CRASH", "--json"])
@@ -121,34 +137,59 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
-        });
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(wait_ms) {
-            if child.try_wait().unwrap().is_some() {
-                break;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let killed = child.try_wait().unwrap().is_none();
+        });
+        let mut lines = Vec::new();
+        let killed = match after_lines {
+            None => {
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_millis(wait_ms) {
+                    if child.try_wait().unwrap().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                let running = child.try_wait().unwrap().is_none();
+                if running {
+                    child.kill().unwrap(); // SIGKILL
+                }
+                running
+            }
+            Some(n) => {
+                while (lines.len() as u64) < n {
+                    match rx.recv() {
+                        Ok(line) => lines.push(line),
+                        Err(_) => break, // the replay ended before its nth line
+                    }
+                }
+                std::thread::sleep(Duration::from_micros(then_us));
+                let running = child.try_wait().unwrap().is_none();
+                if running {
+                    child.kill().unwrap(); // SIGKILL
+                }
+                running
+            }
+        };
         if killed {
-            child.kill().unwrap(); // SIGKILL
             kills += 1;
         } else {
             ran_out += 1;
         }
         child.wait().unwrap();
         // Every line printed before the kill is still in the pipe: all of it was shown.
-        let lines = reader.join().unwrap();
+        lines.extend(rx.iter());
+        reader.join().unwrap();
 
         let verify = scantrail(&db).args(["db", "verify"]).output().unwrap();
         assert!(
             verify.status.success(),
-            "round {r} (seed {seed}): db verify after kill -9 at {wait_ms} ms: {}",
+            "round {r} (seed {seed}): db verify after kill -9 {moment}: {}",
             String::from_utf8_lossy(&verify.stderr)
         );
         let export = scantrail(&db)
@@ -193,7 +234,7 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
             let in_log = logged.get(scan).copied().unwrap_or(0);
             assert!(
                 in_log >= *printed,
-                "round {r} (seed {seed}, kill at {wait_ms} ms): {scan:?} printed {printed} times, \
+                "round {r} (seed {seed}, kill {moment}): {scan:?} printed {printed} times, \
                  {in_log} in the scan log"
             );
         }
@@ -216,7 +257,7 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
             shown += 1;
             assert!(
                 whole.contains(&printed),
-                "round {r} (seed {seed}, kill at {wait_ms} ms): shown as recorded but not in the \
+                "round {r} (seed {seed}, kill {moment}): shown as recorded but not in the \
                  journal as one group: {line}"
             );
         }
@@ -230,7 +271,7 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
         }
         shown_total += shown;
         eprintln!(
-            "crash_replay: round {r}: {} at {wait_ms} ms, {} lines printed, {shown} with \
+            "crash_replay: round {r}: {} {moment}, {} lines printed, {shown} with \
              movements, journal {} movements",
             if killed { "killed" } else { "ran out" },
             lines.len(),
