@@ -106,13 +106,14 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
     let mut printed_so_far: BTreeMap<Said, usize> = BTreeMap::new();
     for r in 1..=rounds {
         let file = dir.path().join(format!("round{r}.txt"));
-        std::fs::write(&file, scan_file(r, 150)).unwrap();
+        let text = scan_file(r, 150);
+        std::fs::write(&file, &text).unwrap();
         // The moment is counted in printed outcomes, not in milliseconds: a faster machine
         // must not run past every moment (a fixed wait of up to 2.5 s did, on CI). One kill in
         // eight lands in the opening (0–50 ms, before or while the first scans run, and may
         // come too late on a fast machine); the rest after a random number of printed lines,
         // fewer than the file has, so the replay is still running when it is killed.
-        let scans = scan_file(r, 150).lines().count() as u64;
+        let scans = text.lines().count() as u64;
         // After the nth line, a further wait of 0–3 ms (a scan takes about 1 ms here) puts the
         // kill anywhere in the next scan: before its commit, during it, or between the commit
         // and the printing of its outcome.
