@@ -63,6 +63,24 @@ impl Moments {
     }
 }
 
+/// When a round's replay is killed.
+#[derive(Clone, Copy)]
+enum Moment {
+    /// `ms` after the start, in the opening (may come after the end on a fast machine).
+    Opening { ms: u64 },
+    /// `us` microseconds after the `lines`th printed outcome.
+    After { lines: u64, us: u64 },
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Moment::Opening { ms } => write!(f, "at {ms} ms"),
+            Moment::After { lines, us } => write!(f, "after {lines} lines and {us} µs"),
+        }
+    }
+}
+
 /// A movement as both `replay --json` and `export movements` name it.
 type Fact = (String, Option<String>, Option<String>);
 
@@ -114,21 +132,18 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
         // come too late on a fast machine); the rest after a random number of printed lines,
         // fewer than the file has, so the replay is still running when it is killed.
         let scans = text.lines().count() as u64;
-        // After the nth line, a further wait of 0–3 ms (a scan takes about 1 ms here) puts the
+        // After the nth line, a further wait of 0–3 ms (a scan takes well under 1 ms here) puts the
         // kill anywhere in the next scan: before its commit, during it, or between the commit
         // and the printing of its outcome.
-        let (wait_ms, after_lines, then_us) = if moments.next().is_multiple_of(8) {
-            (moments.next() % 50, None, 0)
+        let moment = if moments.next().is_multiple_of(8) {
+            Moment::Opening {
+                ms: moments.next() % 50,
+            }
         } else {
-            (
-                0,
-                Some(1 + moments.next() % (scans - 1)),
-                moments.next() % 3000,
-            )
-        };
-        let moment = match after_lines {
-            Some(n) => format!("after {n} lines and {then_us} µs"),
-            None => format!("at {wait_ms} ms"),
+            Moment::After {
+                lines: 1 + moments.next() % (scans - 1),
+                us: moments.next() % 3000,
+            }
         };
         let mut child = scantrail(&db)
             .args(["replay", "--station", "CRASH", "--json"])
@@ -147,36 +162,30 @@ fn replay_killed_at_random_moments_keeps_every_shown_scan_and_no_half_group() {
             }
         });
         let mut lines = Vec::new();
-        let killed = match after_lines {
-            None => {
+        match moment {
+            Moment::Opening { ms } => {
                 let started = Instant::now();
-                while started.elapsed() < Duration::from_millis(wait_ms) {
+                while started.elapsed() < Duration::from_millis(ms) {
                     if child.try_wait().unwrap().is_some() {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(2));
                 }
-                let running = child.try_wait().unwrap().is_none();
-                if running {
-                    child.kill().unwrap(); // SIGKILL
-                }
-                running
             }
-            Some(n) => {
+            Moment::After { lines: n, us } => {
                 while (lines.len() as u64) < n {
                     match rx.recv() {
                         Ok(line) => lines.push(line),
                         Err(_) => break, // the replay ended before its nth line
                     }
                 }
-                std::thread::sleep(Duration::from_micros(then_us));
-                let running = child.try_wait().unwrap().is_none();
-                if running {
-                    child.kill().unwrap(); // SIGKILL
-                }
-                running
+                std::thread::sleep(Duration::from_micros(us));
             }
-        };
+        }
+        let killed = child.try_wait().unwrap().is_none();
+        if killed {
+            child.kill().unwrap(); // SIGKILL
+        }
         if killed {
             kills += 1;
         } else {
